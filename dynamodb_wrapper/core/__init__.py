@@ -1,0 +1,1 @@
+"""Generic engine: metadata, codec, expressions, gateway, provisioning."""

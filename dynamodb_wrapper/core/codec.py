@@ -1,0 +1,469 @@
+"""Python ⇄ DynamoDB wire format (``{"S": ...}``, ``{"N": ...}``), written directly.
+
+The library talks to the low-level botocore client, so items are encoded straight into the wire
+format here instead of going through boto3's ``TypeSerializer``. Rules (``shared/DOMAIN.md``):
+
+============================  ================================================================
+Python                        DynamoDB
+============================  ================================================================
+``str``                       ``S`` (empty allowed, except in key attributes)
+``bool``                      ``BOOL``; ``S`` ``"true"``/``"false"`` for table/GSI key attributes
+``int`` / ``Decimal``         ``N`` (finite, ≤ 38 significant digits, exponent -130..+125)
+``float``                     ``N`` from its shortest ``repr`` (NaN / ±inf rejected)
+``datetime`` (aware)          ``S`` ``YYYY-MM-DDTHH:MM:SS.ffffffZ`` (naive rejected)
+``date`` / ``time`` / UUID    ``S`` ISO / canonical string
+``Enum``                      its value
+``bytes``                     ``B``
+``set`` of str/num/bytes      ``SS`` / ``NS`` / ``BS`` (empty sets rejected)
+``list`` / ``tuple``          ``L``
+``dict`` / pydantic model     ``M``
+``None``                      attribute omitted at top level; ``NULL`` inside lists and maps
+============================  ================================================================
+
+Decoding returns plain Python: ``N`` becomes ``int`` when integral, else ``Decimal`` (never float).
+"""
+
+from __future__ import annotations
+
+import base64
+import enum
+import uuid
+from collections.abc import Callable, Iterable, Mapping
+from datetime import date, datetime, time
+from decimal import Decimal
+from typing import Any
+
+from pydantic import BaseModel
+from pydantic_core import to_jsonable_python
+
+from dynamodb_wrapper.core.metadata import TableMeta
+from dynamodb_wrapper.core.timeutils import format_utc
+from dynamodb_wrapper.exceptions import ItemTooLargeError, ValidationError
+
+__all__ = [
+    "MAX_ITEM_BYTES",
+    "check_item",
+    "decode_item",
+    "decode_value",
+    "encode_item",
+    "encode_key",
+    "encode_key_value",
+    "encode_number",
+    "encode_value",
+    "item_size",
+    "key_of",
+]
+
+Wire = dict[str, Any]
+MAX_ITEM_BYTES = 400 * 1024
+MAX_PARTITION_KEY_BYTES = 2048
+MAX_SORT_KEY_BYTES = 1024
+_MAX_DIGITS = 38
+_INT_LIMIT = 10**_MAX_DIGITS
+
+
+# --------------------------------------------------------------------------- numbers
+
+
+def encode_number(value: int | float | Decimal, path: str | None = None) -> str:
+    """The ``N`` string of a number, enforcing DynamoDB's range and precision.
+
+    Raises:
+        ValidationError: NaN, infinity, more than 38 significant digits, or out of range.
+    """
+    if type(value) is int and -_INT_LIMIT < value < _INT_LIMIT:
+        return str(value)
+    if isinstance(value, bool):
+        raise ValidationError(f"{path or 'value'}: bool is not a number", field=path)
+    if isinstance(value, float):
+        dec = Decimal(repr(value))
+    elif isinstance(value, int):
+        dec = Decimal(value)
+    elif isinstance(value, Decimal):
+        dec = value
+    else:
+        raise ValidationError(f"{path or 'value'}: {type(value).__name__} is not a number")
+    if not dec.is_finite():
+        raise ValidationError(
+            f"{path or 'value'}: {value!r} cannot be stored (DynamoDB numbers must be finite)",
+            field=path,
+        )
+    if dec.is_zero():
+        return "0"
+    normal = dec.normalize()
+    digits = len(normal.as_tuple().digits)
+    if digits > _MAX_DIGITS:
+        raise ValidationError(
+            f"{path or 'value'}: {value!r} has {digits} significant digits; DynamoDB keeps 38",
+            field=path,
+        )
+    exponent = normal.adjusted()
+    if exponent < -130 or exponent > 125:
+        raise ValidationError(
+            f"{path or 'value'}: {value!r} is outside DynamoDB's range 1E-130 .. 9.99E+125",
+            field=path,
+        )
+    text = str(dec)
+    return text if len(text) <= _MAX_DIGITS + 8 else str(normal)
+
+
+def _decode_number(text: str) -> int | Decimal:
+    if "." in text or "e" in text or "E" in text:
+        dec = Decimal(text)
+        return int(dec) if dec == dec.to_integral_value() and "." not in text else dec
+    return int(text)
+
+
+# --------------------------------------------------------------------------- values
+
+
+def _join(path: str | None, part: str | int) -> str:
+    if isinstance(part, int):
+        return f"{path or ''}[{part}]"
+    return f"{path}.{part}" if path else part
+
+
+def _enc_str(value: Any, path: str | None) -> Wire:
+    return {"S": value}
+
+
+def _enc_bool(value: Any, path: str | None) -> Wire:
+    return {"BOOL": value}
+
+
+def _enc_num(value: Any, path: str | None) -> Wire:
+    return {"N": encode_number(value, path)}
+
+
+def _enc_datetime(value: Any, path: str | None) -> Wire:
+    return {"S": format_utc(value, path)}
+
+
+def _enc_isoformat(value: Any, path: str | None) -> Wire:
+    return {"S": value.isoformat()}
+
+
+def _enc_str_of(value: Any, path: str | None) -> Wire:
+    return {"S": str(value)}
+
+
+def _enc_bytes(value: Any, path: str | None) -> Wire:
+    return {"B": bytes(value)}
+
+
+def _enc_none(value: Any, path: str | None) -> Wire:
+    return {"NULL": True}
+
+
+def _enc_list(value: Any, path: str | None) -> Wire:
+    return {"L": [encode_value(v, _join(path, i)) for i, v in enumerate(value)]}
+
+
+def _enc_map(value: Any, path: str | None) -> Wire:
+    out: dict[str, Wire] = {}
+    for key, item in value.items():
+        if not isinstance(key, str):
+            raise ValidationError(
+                f"{path or 'value'}: map keys must be strings, got {type(key).__name__}",
+                field=path,
+            )
+        out[key] = encode_value(item, _join(path, key))
+    return {"M": out}
+
+
+def _enc_model(value: Any, path: str | None) -> Wire:
+    return {"M": _encode_fields(value, path, frozenset())}
+
+
+def _enc_set(value: Any, path: str | None) -> Wire:
+    if not value:
+        raise ValidationError(
+            f"{path or 'value'}: empty sets cannot be stored in DynamoDB (omit the field)",
+            field=path,
+        )
+    members = list(value)
+    if all(isinstance(m, str) for m in members):
+        return {"SS": members}
+    if all(isinstance(m, int | float | Decimal) and not isinstance(m, bool) for m in members):
+        return {"NS": [encode_number(m, path) for m in members]}
+    if all(isinstance(m, bytes | bytearray) for m in members):
+        return {"BS": [bytes(m) for m in members]}
+    raise ValidationError(
+        f"{path or 'value'}: sets must hold only strings, only numbers or only bytes",
+        field=path,
+    )
+
+
+_ENCODERS: dict[type, Callable[[Any, str | None], Wire]] = {
+    str: _enc_str,
+    bool: _enc_bool,
+    int: _enc_num,
+    float: _enc_num,
+    Decimal: _enc_num,
+    datetime: _enc_datetime,
+    date: _enc_isoformat,
+    time: _enc_isoformat,
+    uuid.UUID: _enc_str_of,
+    bytes: _enc_bytes,
+    bytearray: _enc_bytes,
+    type(None): _enc_none,
+    list: _enc_list,
+    tuple: _enc_list,
+    dict: _enc_map,
+    set: _enc_set,
+    frozenset: _enc_set,
+}
+
+
+def encode_value(value: Any, path: str | None = None) -> Wire:
+    """Encode one Python value as a wire attribute value (see the module table).
+
+    Raises:
+        ValidationError: The value cannot be stored (``path`` names where it was).
+    """
+    encoder = _ENCODERS.get(type(value))
+    if encoder is not None:
+        return encoder(value, path)
+    if isinstance(value, enum.Enum):
+        return encode_value(value.value, path)
+    if isinstance(value, BaseModel):
+        return _enc_model(value, path)
+    # Subclasses of the built-ins above (str subclasses, OrderedDict, ...).
+    for base, encoder in _ENCODERS.items():
+        if base is not type(None) and isinstance(value, base):
+            return encoder(value, path)
+    if isinstance(value, Mapping):
+        return _enc_map(value, path)
+    try:
+        plain = to_jsonable_python(value)
+    except Exception as exc:  # pydantic raises PydanticSerializationError for unknown types
+        raise ValidationError(
+            f"{path or 'value'}: cannot store a {type(value).__name__}", field=path
+        ) from exc
+    if type(plain) is type(value):  # pragma: no cover - defensive: avoid infinite recursion
+        raise ValidationError(f"{path or 'value'}: cannot store a {type(value).__name__}")
+    return encode_value(plain, path)
+
+
+def _encode_fields(
+    model: BaseModel, path: str | None, bool_keys: frozenset[str]
+) -> dict[str, Wire]:
+    out: dict[str, Wire] = {}
+    values: Iterable[tuple[str, Any]] = model.__dict__.items()
+    extra = model.__pydantic_extra__
+    if extra:
+        values = [*values, *extra.items()]
+    for name, value in values:
+        if value is None:
+            continue
+        if name in bool_keys and type(value) is bool:
+            out[name] = {"S": "true" if value else "false"}
+        else:
+            out[name] = encode_value(value, _join(path, name))
+    return out
+
+
+def decode_value(wire: Mapping[str, Any]) -> Any:
+    """Decode one wire attribute value to plain Python (numbers to int or Decimal)."""
+    ((tag, value),) = wire.items()
+    if tag == "S":
+        return value
+    if tag == "N":
+        return _decode_number(value)
+    if tag == "BOOL":
+        return value
+    if tag == "M":
+        return {k: decode_value(v) for k, v in value.items()}
+    if tag == "L":
+        return [decode_value(v) for v in value]
+    if tag == "NULL":
+        return None
+    if tag == "SS":
+        return set(value)
+    if tag == "NS":
+        return {_decode_number(v) for v in value}
+    if tag == "B":
+        return _decode_binary(value)
+    if tag == "BS":
+        return {_decode_binary(v) for v in value}
+    raise ValidationError(f"unknown DynamoDB type tag {tag!r}")
+
+
+def _decode_binary(value: bytes | str) -> bytes:
+    # botocore's parser returns bytes; a raw JSON fast path returns base64 text.
+    return value if isinstance(value, bytes) else base64.b64decode(value)
+
+
+def decode_item(item: Mapping[str, Mapping[str, Any]]) -> dict[str, Any]:
+    """Decode a wire item to a dict of plain Python values."""
+    return {name: decode_value(value) for name, value in item.items()}
+
+
+# --------------------------------------------------------------------------- items and keys
+
+
+def encode_item(model: BaseModel, meta: TableMeta | None = None) -> dict[str, Wire]:
+    """Encode a model instance as a wire item (``None`` fields omitted).
+
+    When ``meta`` is given, bool key attributes become ``"true"``/``"false"`` and the item is
+    checked with :func:`check_item`.
+    """
+    if meta is None:
+        return _encode_fields(model, None, frozenset())
+    item = _encode_fields(model, None, meta.bool_keys)
+    check_item(item, meta)
+    return item
+
+
+def encode_key_value(meta: TableMeta, attribute: str, value: Any) -> Wire:
+    """Encode a value of a key attribute (table or GSI) with the key rules.
+
+    Raises:
+        ValidationError: ``None``, an empty string, or a type that does not fit the attribute.
+    """
+    kind = meta.attribute_types.get(attribute)
+    if kind is None:
+        raise ValidationError(
+            f"{attribute!r} is not a key attribute of {meta.model_name}", field=attribute
+        )
+    if value is None:
+        raise ValidationError(f"key attribute {attribute!r} must not be None", field=attribute)
+    if attribute in meta.bool_keys:
+        if isinstance(value, str) and value in ("true", "false"):
+            return {"S": value}
+        if type(value) is not bool:
+            raise ValidationError(f"key attribute {attribute!r} expects a bool", field=attribute)
+        return {"S": "true" if value else "false"}
+    wire = encode_value(value, attribute)
+    tag = next(iter(wire))
+    if tag != kind:
+        raise ValidationError(
+            f"key attribute {attribute!r} expects DynamoDB type {kind}, got {type(value).__name__}",
+            field=attribute,
+        )
+    if tag in ("S", "B") and len(wire[tag]) == 0:
+        raise ValidationError(f"key attribute {attribute!r} must not be empty", field=attribute)
+    return wire
+
+
+def encode_key(meta: TableMeta, values: Mapping[str, Any]) -> dict[str, Wire]:
+    """The wire primary key of the table from ``{partition_key: v[, sort_key: v]}``.
+
+    Raises:
+        ValidationError: A key attribute is missing, unexpected, empty or too long.
+    """
+    expected = meta.key_attributes
+    unexpected = set(values) - set(expected)
+    if unexpected:
+        raise ValidationError(
+            f"{meta.model_name} key takes {list(expected)}, got unexpected {sorted(unexpected)}",
+            field=sorted(unexpected)[0],
+        )
+    key: dict[str, Wire] = {}
+    for attribute in expected:
+        if attribute not in values:
+            raise ValidationError(
+                f"{meta.model_name} key is missing {attribute!r}", field=attribute
+            )
+        key[attribute] = encode_key_value(meta, attribute, values[attribute])
+    _check_key_sizes(key, meta)
+    return key
+
+
+def key_of(item: Mapping[str, Wire], meta: TableMeta) -> dict[str, Wire]:
+    """Extract the wire primary key from a wire item."""
+    return {name: item[name] for name in meta.key_attributes if name in item}
+
+
+def _scalar_size(wire: Wire) -> int:
+    ((tag, value),) = wire.items()
+    if tag == "S":
+        return len(value.encode("utf-8"))
+    if tag == "B":
+        return len(_decode_binary(value))
+    return len(str(value))
+
+
+def _check_key_sizes(item: Mapping[str, Wire], meta: TableMeta) -> None:
+    for attribute, limit in (
+        (meta.partition_key, MAX_PARTITION_KEY_BYTES),
+        (meta.sort_key, MAX_SORT_KEY_BYTES),
+    ):
+        if attribute is None or attribute not in item:
+            continue
+        size = _scalar_size(item[attribute])
+        if size > limit:
+            raise ValidationError(
+                f"key attribute {attribute!r} is {size} bytes; DynamoDB allows {limit}",
+                field=attribute,
+            )
+
+
+def _value_size(wire: Mapping[str, Any]) -> int:
+    """Approximate stored size of a value, following the DynamoDB item-size rules."""
+    ((tag, value),) = wire.items()
+    if tag == "S":
+        return len(value.encode("utf-8"))
+    if tag == "N":
+        return (len(value.lstrip("-").replace(".", "").split("E")[0].split("e")[0]) + 1) // 2 + 1
+    if tag in ("BOOL", "NULL"):
+        return 1
+    if tag == "B":
+        return len(_decode_binary(value))
+    if tag == "M":
+        return 3 + sum(len(k.encode("utf-8")) + _value_size(v) + 1 for k, v in value.items())
+    if tag == "L":
+        return 3 + sum(_value_size(v) + 1 for v in value)
+    if tag == "SS":
+        return sum(len(v.encode("utf-8")) for v in value)
+    if tag == "NS":
+        return sum(_value_size({"N": v}) for v in value)
+    if tag == "BS":
+        return sum(len(_decode_binary(v)) for v in value)
+    return 0
+
+
+def item_size(item: Mapping[str, Mapping[str, Any]]) -> int:
+    """Approximate stored size in bytes of a wire item (names + values, UTF-8)."""
+    return sum(len(name.encode("utf-8")) + _value_size(value) for name, value in item.items())
+
+
+def check_item(item: Mapping[str, Wire], meta: TableMeta) -> None:
+    """Check a wire item against the key rules and the 400 KB limit, before any request.
+
+    Raises:
+        ValidationError: A key attribute is missing, empty, of the wrong type or too long.
+        ItemTooLargeError: The item is larger than 400 KB (the message names its key).
+    """
+    for attribute in meta.key_attributes:
+        wire = item.get(attribute)
+        if wire is None:
+            raise ValidationError(
+                f"{meta.model_name} item has no key attribute {attribute!r}", field=attribute
+            )
+        tag = next(iter(wire))
+        if tag != meta.attribute_types[attribute]:
+            raise ValidationError(
+                f"key attribute {attribute!r} must be of type {meta.attribute_types[attribute]}",
+                field=attribute,
+            )
+        if tag in ("S", "B") and not wire[tag]:
+            raise ValidationError(f"key attribute {attribute!r} must not be empty", field=attribute)
+    for attribute in meta.all_key_attributes.difference(meta.key_attributes):
+        wire = item.get(attribute)
+        if wire is not None:
+            tag = next(iter(wire))
+            if tag in ("S", "B") and not wire[tag]:
+                raise ValidationError(
+                    f"index key attribute {attribute!r} must not be empty (omit it instead)",
+                    field=attribute,
+                )
+    _check_key_sizes(item, meta)
+    size = item_size(item)
+    if size > MAX_ITEM_BYTES:
+        key = {name: decode_value(item[name]) for name in meta.key_attributes}
+        raise ItemTooLargeError(
+            f"{meta.model_name} item {key} is {size} bytes; DynamoDB's limit is "
+            f"{MAX_ITEM_BYTES} bytes (400 KB)",
+            field=None,
+        )

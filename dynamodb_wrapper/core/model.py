@@ -1,0 +1,93 @@
+"""Model bases: ``DynamoDBMixin`` (wire codec) and ``DynamoModel`` (Meta checked on definition)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from typing import Annotated, Any, ClassVar, Self
+
+import pydantic
+from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict
+
+from dynamodb_wrapper.core.codec import decode_item, encode_item
+from dynamodb_wrapper.core.metadata import TableMeta, extract_model_metadata
+from dynamodb_wrapper.exceptions import ValidationError
+
+__all__ = ["DynamoDBMixin", "DynamoModel", "UTCDateTime", "validation_error"]
+
+
+def _as_utc(value: datetime) -> datetime:
+    return value.astimezone(UTC)
+
+
+#: An aware datetime normalised to UTC; naive values are rejected, never guessed.
+UTCDateTime = Annotated[AwareDatetime, AfterValidator(_as_utc)]
+
+
+def validation_error(exc: pydantic.ValidationError, model: str) -> ValidationError:
+    """Our ValidationError for pydantic's, naming the first offending field."""
+    errors = exc.errors(include_url=False)
+    first = errors[0]
+    field = ".".join(str(p) for p in first["loc"]) or None
+    more = f" (+{len(errors) - 1} more)" if len(errors) > 1 else ""
+    return ValidationError(
+        f"invalid {model}: {field or 'value'}: {first['msg']}{more}",
+        field=field,
+        errors=[{k: v for k, v in e.items() if k != "ctx"} for e in errors],
+    )
+
+
+class DynamoDBMixin:
+    """Conversion between a pydantic model and a DynamoDB wire item.
+
+    ``to_dynamodb_item`` follows the storage contract (bool keys as ``"true"``/``"false"``,
+    fixed-width UTC datetimes, numbers as ``N``, ``None`` omitted); ``from_dynamodb_item`` accepts
+    any stored form, including partial projections for models whose fields are optional.
+    """
+
+    @classmethod
+    def table_meta(cls) -> TableMeta:
+        """The validated ``Meta`` of this model (see :func:`extract_model_metadata`)."""
+        return extract_model_metadata(cls)  # type: ignore[arg-type]
+
+    def to_dynamodb_item(self) -> dict[str, Any]:
+        """This model as a wire item (``{"attr": {"S": "..."}}``), checked against DynamoDB limits.
+
+        Raises:
+            ValidationError: A value cannot be stored, a key is empty, or the item is > 400 KB.
+        """
+        model: Any = self
+        cls = type(self)
+        meta = self.table_meta() if "Meta" in cls.__dict__ else getattr(cls, "__table_meta__", None)
+        return encode_item(model, meta)
+
+    @classmethod
+    def from_dynamodb_item(cls, item: Mapping[str, Mapping[str, Any]]) -> Self:
+        """Build the model from a wire item.
+
+        Raises:
+            ValidationError: The stored data does not validate against the model.
+        """
+        model: Any = cls
+        try:
+            result: Self = model.model_validate(decode_item(item))
+        except pydantic.ValidationError as exc:
+            raise validation_error(exc, cls.__name__) from None
+        return result
+
+
+class DynamoModel(DynamoDBMixin, BaseModel):
+    """Base of table models: ``Meta`` is validated when the subclass is defined.
+
+    Unknown fields are rejected (``extra="forbid"``) and assignments are validated.
+    """
+
+    model_config = ConfigDict(extra="forbid", validate_assignment=True)
+
+    __table_meta__: ClassVar[TableMeta | None] = None
+
+    @classmethod
+    def __pydantic_init_subclass__(cls, **kwargs: Any) -> None:
+        super().__pydantic_init_subclass__(**kwargs)
+        if "Meta" in cls.__dict__:
+            cls.__table_meta__ = extract_model_metadata(cls)

@@ -1,0 +1,6 @@
+"""Every error class of ``dynamodb_wrapper`` (see :mod:`dynamodb_wrapper.exceptions.base`)."""
+
+from dynamodb_wrapper.exceptions.base import *  # noqa: F403
+from dynamodb_wrapper.exceptions.base import __all__ as _base_all
+
+__all__ = [*_base_all]
