@@ -13,7 +13,17 @@ from dynamodb_wrapper.core.codec import decode_item, encode_item
 from dynamodb_wrapper.core.metadata import TableMeta, extract_model_metadata
 from dynamodb_wrapper.exceptions import ValidationError
 
-__all__ = ["DynamoDBMixin", "DynamoModel", "UTCDateTime", "validation_error"]
+__all__ = [
+    "DynamoDBMixin",
+    "DynamoModel",
+    "UTCDateTime",
+    "models_for_table",
+    "registered_models",
+    "validation_error",
+]
+
+# Every DynamoModel subclass that declares Meta, in definition order (for create_table_gateway).
+_registry: list[type[DynamoModel]] = []
 
 
 def _as_utc(value: datetime) -> datetime:
@@ -91,3 +101,20 @@ class DynamoModel(DynamoDBMixin, BaseModel):
         super().__pydantic_init_subclass__(**kwargs)
         if "Meta" in cls.__dict__:
             cls.__table_meta__ = extract_model_metadata(cls)
+            _registry.append(cls)
+
+
+def registered_models() -> list[type[DynamoModel]]:
+    """Every ``DynamoModel`` subclass with a ``Meta``, in definition order."""
+    return list(_registry)
+
+
+def models_for_table(base_name: str) -> list[type[DynamoModel]]:
+    """The registered models whose ``Meta.table_name`` is ``base_name`` (last definition wins
+    for classes redefined under the same qualified name)."""
+    found: dict[str, type[DynamoModel]] = {}
+    for model in _registry:
+        meta = model.__table_meta__
+        if meta is not None and meta.table_name == base_name:
+            found[f"{model.__module__}.{model.__qualname__}"] = model
+    return list(found.values())

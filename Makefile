@@ -1,0 +1,11 @@
+# Extra arguments: make test ARGS="-m 'not integration'"   make demo ARGS="..."
+.PHONY: test demo bootstrap
+
+test:
+	bash scripts/test.sh $(ARGS)
+
+demo:
+	bash scripts/demo.sh $(ARGS)
+
+bootstrap:
+	bash scripts/bootstrap.sh

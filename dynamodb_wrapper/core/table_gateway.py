@@ -1,0 +1,766 @@
+"""``TableGateway``: the thin layer over one DynamoDB table.
+
+The gateway speaks DynamoDB verbs over the shared low-level botocore client. It owns, and is the
+only place that owns:
+
+* error translation (every call runs inside ``core.errors.translate_errors``);
+* request building with placeholders (``core.expressions.ExpressionBuilder``);
+* batch chunking (25 writes / 100 keys) and the UnprocessedItems / UnprocessedKeys loops with
+  backoff and a budget — leftovers are raised, never dropped;
+* transaction limits (100 actions, one action per item).
+
+It works in UTC wire items, holds no business rules and knows nothing about the domains. Keys are
+given as Python values (``{"pipeline_id": "p-1"}``); items go in and come out in wire format.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import uuid
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from boto3.dynamodb.conditions import ConditionBase
+from pydantic import BaseModel
+
+from dynamodb_wrapper.config import DynamoDBConfig
+from dynamodb_wrapper.core.client import get_client
+from dynamodb_wrapper.core.codec import check_item, encode_key, key_of
+from dynamodb_wrapper.core.errors import translate_errors
+from dynamodb_wrapper.core.expressions import (
+    ExpressionBuilder,
+    SortCondition,
+    Update,
+    build_key_condition,
+)
+from dynamodb_wrapper.core.metadata import TableMeta, extract_model_metadata
+from dynamodb_wrapper.core.retry import BackoffPolicy
+from dynamodb_wrapper.exceptions import (
+    BatchGetError,
+    BatchWriteError,
+    ConfigurationError,
+    ValidationError,
+)
+
+__all__ = [
+    "CapacityMeter",
+    "Page",
+    "TableGateway",
+    "TransactAction",
+    "create_table_gateway",
+    "transact_write",
+]
+
+Wire = dict[str, Any]
+WireItem = dict[str, Wire]
+ProgressCallback = Callable[[int], None]
+
+MAX_BATCH_WRITE = 25
+MAX_BATCH_GET = 100
+MAX_TRANSACTION_ACTIONS = 100
+
+
+@dataclass
+class Page:
+    """One Query/Scan response page (wire items)."""
+
+    items: list[WireItem]
+    last_evaluated_key: WireItem | None
+    count: int
+    scanned_count: int
+    consumed_capacity: float | None = None
+
+
+@dataclass
+class CapacityMeter:
+    """Consumed capacity units summed per operation (when ``return_consumed_capacity`` is on)."""
+
+    by_operation: dict[str, float] = field(default_factory=dict)
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    def record(self, operation: str, response: Mapping[str, Any]) -> float | None:
+        units = _consumed_units(response)
+        if units is None:
+            return None
+        with self._lock:
+            self.by_operation[operation] = self.by_operation.get(operation, 0.0) + units
+        return units
+
+    @property
+    def total(self) -> float:
+        return sum(self.by_operation.values())
+
+
+def _consumed_units(response: Mapping[str, Any]) -> float | None:
+    consumed = response.get("ConsumedCapacity")
+    if consumed is None:
+        return None
+    entries = consumed if isinstance(consumed, list) else [consumed]
+    return float(sum(e.get("CapacityUnits", 0.0) for e in entries))
+
+
+@dataclass(frozen=True)
+class TransactAction:
+    """One action of a ``TransactWriteItems`` call, built by a gateway's ``tx_*`` methods."""
+
+    request: Mapping[str, Any]
+    table: str
+    key_id: str
+
+
+def _key_id(key: Mapping[str, Wire]) -> str:
+    return json.dumps(key, sort_keys=True, default=repr)
+
+
+class TableGateway:
+    """Raw DynamoDB operations on one table.
+
+    Args:
+        client: A low-level botocore DynamoDB client (shared; thread-safe).
+        table_name: The physical table name.
+        meta: The model metadata of the items stored in the table.
+        backoff: Batch re-send policy (UnprocessedItems / UnprocessedKeys).
+        return_consumed_capacity: Ask DynamoDB for consumed capacity and sum it in ``capacity``.
+    """
+
+    def __init__(
+        self,
+        client: Any,
+        table_name: str,
+        meta: TableMeta,
+        *,
+        backoff: BackoffPolicy | None = None,
+        return_consumed_capacity: bool = False,
+    ) -> None:
+        self.client = client
+        self.table_name = table_name
+        self.meta = meta
+        self.backoff = backoff or BackoffPolicy()
+        self.capacity = CapacityMeter()
+        self._capacity_arg = {"ReturnConsumedCapacity": "TOTAL"} if return_consumed_capacity else {}
+
+    def __repr__(self) -> str:
+        return f"TableGateway(table={self.table_name!r}, model={self.meta.model_name})"
+
+    # ------------------------------------------------------------------ plumbing
+
+    def _call(self, operation: str, method: str, request: dict[str, Any]) -> dict[str, Any]:
+        request.update(self._capacity_arg)
+        with translate_errors(operation, self.table_name):
+            response: dict[str, Any] = getattr(self.client, method)(**request)
+        if self._capacity_arg:
+            self.capacity.record(operation, response)
+        return response
+
+    def _builder(self) -> ExpressionBuilder:
+        return ExpressionBuilder(self.meta)
+
+    def encode_key(self, key: Mapping[str, Any]) -> WireItem:
+        """The wire primary key from Python values (validated: present, non-empty, sized)."""
+        return encode_key(self.meta, key)
+
+    @staticmethod
+    def _finish(request: dict[str, Any], builder: ExpressionBuilder) -> dict[str, Any]:
+        request.update(builder.request_parts())
+        return request
+
+    # ------------------------------------------------------------------ single items
+
+    def get_item(
+        self,
+        key: Mapping[str, Any],
+        *,
+        projection: Sequence[str] | None = None,
+        consistent_read: bool = False,
+    ) -> WireItem | None:
+        """The item with ``key``, or ``None``."""
+        builder = self._builder()
+        request: dict[str, Any] = {
+            "TableName": self.table_name,
+            "Key": self.encode_key(key),
+            "ConsistentRead": consistent_read,
+        }
+        if projection:
+            request["ProjectionExpression"] = builder.projection(projection)
+        response = self._call("GetItem", "get_item", self._finish(request, builder))
+        item: WireItem | None = response.get("Item")
+        return item
+
+    def put_item(
+        self,
+        item: WireItem,
+        *,
+        condition: ConditionBase | None = None,
+        return_values: Literal["NONE", "ALL_OLD"] = "NONE",
+    ) -> WireItem | None:
+        """Write ``item`` (checked against key rules and 400 KB first).
+
+        A failed condition raises ``ConditionCheckFailedError`` carrying the current item.
+        Returns the old item when ``return_values="ALL_OLD"``.
+        """
+        check_item(item, self.meta)
+        builder = self._builder()
+        request: dict[str, Any] = {"TableName": self.table_name, "Item": item}
+        if return_values != "NONE":
+            request["ReturnValues"] = return_values
+        if condition is not None:
+            request["ConditionExpression"] = builder.condition(condition)
+            request["ReturnValuesOnConditionCheckFailure"] = "ALL_OLD"
+        response = self._call("PutItem", "put_item", self._finish(request, builder))
+        old: WireItem | None = response.get("Attributes")
+        return old
+
+    def update_item(
+        self,
+        key: Mapping[str, Any],
+        update: Update,
+        *,
+        condition: ConditionBase | None = None,
+        return_values: Literal["NONE", "ALL_OLD", "ALL_NEW", "UPDATED_OLD", "UPDATED_NEW"] = (
+            "ALL_NEW"
+        ),
+    ) -> WireItem | None:
+        """Apply ``update`` to the item with ``key`` (creates it unless a condition prevents)."""
+        builder = self._builder()
+        request: dict[str, Any] = {
+            "TableName": self.table_name,
+            "Key": self.encode_key(key),
+            "UpdateExpression": builder.update(update),
+        }
+        if return_values != "NONE":
+            request["ReturnValues"] = return_values
+        if condition is not None:
+            request["ConditionExpression"] = builder.condition(condition)
+            request["ReturnValuesOnConditionCheckFailure"] = "ALL_OLD"
+        response = self._call("UpdateItem", "update_item", self._finish(request, builder))
+        attributes: WireItem | None = response.get("Attributes")
+        return attributes
+
+    def delete_item(
+        self,
+        key: Mapping[str, Any],
+        *,
+        condition: ConditionBase | None = None,
+        return_values: Literal["NONE", "ALL_OLD"] = "NONE",
+    ) -> WireItem | None:
+        """Delete the item with ``key``; returns the old item with ``return_values="ALL_OLD"``."""
+        builder = self._builder()
+        request: dict[str, Any] = {"TableName": self.table_name, "Key": self.encode_key(key)}
+        if return_values != "NONE":
+            request["ReturnValues"] = return_values
+        if condition is not None:
+            request["ConditionExpression"] = builder.condition(condition)
+            request["ReturnValuesOnConditionCheckFailure"] = "ALL_OLD"
+        response = self._call("DeleteItem", "delete_item", self._finish(request, builder))
+        old: WireItem | None = response.get("Attributes")
+        return old
+
+    # ------------------------------------------------------------------ query / scan
+
+    def _read_request(
+        self,
+        builder: ExpressionBuilder,
+        *,
+        index_name: str | None,
+        filter: ConditionBase | None,
+        projection: Sequence[str] | None,
+        limit: int | None,
+        start_key: WireItem | None,
+        consistent_read: bool,
+        select: Literal["COUNT"] | None,
+    ) -> dict[str, Any]:
+        request: dict[str, Any] = {"TableName": self.table_name}
+        if index_name is not None:
+            self.meta.gsi(index_name)  # unknown index → ConfigurationError before any request
+            request["IndexName"] = index_name
+            if consistent_read:
+                raise ValidationError(
+                    "consistent reads are not supported on global secondary indexes",
+                    field="consistent_read",
+                )
+        elif consistent_read:
+            request["ConsistentRead"] = True
+        if filter is not None:
+            request["FilterExpression"] = builder.condition(filter)
+        if select == "COUNT":
+            request["Select"] = "COUNT"
+        elif projection:
+            request["ProjectionExpression"] = builder.projection(projection)
+        if limit is not None:
+            if not isinstance(limit, int) or isinstance(limit, bool) or limit < 1:
+                raise ValidationError(f"limit must be a positive int, got {limit!r}", field="limit")
+            request["Limit"] = limit
+        if start_key is not None:
+            request["ExclusiveStartKey"] = start_key
+        return request
+
+    def _page(self, operation: str, method: str, request: dict[str, Any]) -> Page:
+        response = self._call(operation, method, request)
+        return Page(
+            items=response.get("Items", []),
+            last_evaluated_key=response.get("LastEvaluatedKey"),
+            count=response.get("Count", 0),
+            scanned_count=response.get("ScannedCount", 0),
+            consumed_capacity=_consumed_units(response),
+        )
+
+    def query_page(
+        self,
+        partition_value: Any,
+        *,
+        sort: SortCondition | None = None,
+        index_name: str | None = None,
+        filter: ConditionBase | None = None,
+        projection: Sequence[str] | None = None,
+        limit: int | None = None,
+        start_key: WireItem | None = None,
+        scan_forward: bool = True,
+        consistent_read: bool = False,
+        select: Literal["COUNT"] | None = None,
+    ) -> Page:
+        """One Query page on the table or a GSI; the key condition comes from ``Meta``."""
+        builder = self._builder()
+        request = self._read_request(
+            builder,
+            index_name=index_name,
+            filter=filter,
+            projection=projection,
+            limit=limit,
+            start_key=start_key,
+            consistent_read=consistent_read,
+            select=select,
+        )
+        request["KeyConditionExpression"] = build_key_condition(
+            self.meta, builder, partition_value, sort, index_name
+        )
+        if not scan_forward:
+            request["ScanIndexForward"] = False
+        return self._page("Query", "query", self._finish(request, builder))
+
+    def scan_page(
+        self,
+        *,
+        index_name: str | None = None,
+        filter: ConditionBase | None = None,
+        projection: Sequence[str] | None = None,
+        limit: int | None = None,
+        start_key: WireItem | None = None,
+        consistent_read: bool = False,
+        select: Literal["COUNT"] | None = None,
+        segment: int | None = None,
+        total_segments: int | None = None,
+    ) -> Page:
+        """One Scan page (optionally one segment of a parallel scan)."""
+        builder = self._builder()
+        request = self._read_request(
+            builder,
+            index_name=index_name,
+            filter=filter,
+            projection=projection,
+            limit=limit,
+            start_key=start_key,
+            consistent_read=consistent_read,
+            select=select,
+        )
+        if total_segments is not None:
+            if segment is None or not 0 <= segment < total_segments:
+                raise ValidationError("segment must be in [0, total_segments)", field="segment")
+            request["Segment"] = segment
+            request["TotalSegments"] = total_segments
+        return self._page("Scan", "scan", self._finish(request, builder))
+
+    def iter_query_pages(self, partition_value: Any, **kwargs: Any) -> Iterator[Page]:
+        """Every Query page, following ``LastEvaluatedKey`` (empty filtered pages included)."""
+        start_key = kwargs.pop("start_key", None)
+        while True:
+            page = self.query_page(partition_value, start_key=start_key, **kwargs)
+            yield page
+            start_key = page.last_evaluated_key
+            if start_key is None:
+                return
+
+    def iter_scan_pages(self, **kwargs: Any) -> Iterator[Page]:
+        """Every Scan page, following ``LastEvaluatedKey``."""
+        start_key = kwargs.pop("start_key", None)
+        while True:
+            page = self.scan_page(start_key=start_key, **kwargs)
+            yield page
+            start_key = page.last_evaluated_key
+            if start_key is None:
+                return
+
+    def query_count(self, partition_value: Any, **kwargs: Any) -> int:
+        """Number of matching items, with ``Select=COUNT`` over all pages (no items fetched)."""
+        return sum(
+            p.count for p in self.iter_query_pages(partition_value, select="COUNT", **kwargs)
+        )
+
+    def scan_count(self, **kwargs: Any) -> int:
+        """Number of items (after ``filter``), with ``Select=COUNT`` over all pages."""
+        return sum(p.count for p in self.iter_scan_pages(select="COUNT", **kwargs))
+
+    def parallel_scan(self, total_segments: int = 4, **kwargs: Any) -> Iterator[WireItem]:
+        """Every item, scanning ``total_segments`` segments concurrently (order not defined).
+
+        Memory stays bounded: at most one page per segment is held at a time.
+        """
+        if not 1 <= total_segments <= 1_000_000:
+            raise ValidationError("total_segments must be >= 1", field="total_segments")
+        if total_segments == 1:
+            for page in self.iter_scan_pages(**kwargs):
+                yield from page.items
+            return
+        with ThreadPoolExecutor(max_workers=min(total_segments, 8)) as pool:
+            starts: dict[int, WireItem | None] = dict.fromkeys(range(total_segments))
+            pending = {
+                pool.submit(self.scan_page, segment=s, total_segments=total_segments, **kwargs): s
+                for s in starts
+            }
+            while pending:
+                future = next(iter(pending))
+                segment = pending.pop(future)
+                page = future.result()
+                yield from page.items
+                if page.last_evaluated_key is not None:
+                    pending[
+                        pool.submit(
+                            self.scan_page,
+                            segment=segment,
+                            total_segments=total_segments,
+                            start_key=page.last_evaluated_key,
+                            **kwargs,
+                        )
+                    ] = segment
+
+    # ------------------------------------------------------------------ batches
+
+    def batch_get(
+        self,
+        keys: Iterable[Mapping[str, Any]],
+        *,
+        projection: Sequence[str] | None = None,
+        consistent_read: bool = False,
+    ) -> list[WireItem]:
+        """Fetch many items by key (100 per request; UnprocessedKeys re-sent with backoff).
+
+        Duplicate keys are fetched once. Missing items are simply absent; order is not defined.
+
+        Raises:
+            BatchGetError: The budget ran out; ``unprocessed`` lists the keys not read and
+                ``items`` those that were.
+        """
+        unique: dict[str, WireItem] = {}
+        for key in keys:
+            wire = self.encode_key(key)
+            unique.setdefault(_key_id(wire), wire)
+        wire_keys = list(unique.values())
+        found: list[WireItem] = []
+        for offset in range(0, len(wire_keys), MAX_BATCH_GET):
+            builder = self._builder()
+            table_request: dict[str, Any] = {
+                "Keys": wire_keys[offset : offset + MAX_BATCH_GET],
+                "ConsistentRead": consistent_read,
+            }
+            if projection:
+                wanted = list(dict.fromkeys([*self.meta.key_attributes, *projection]))
+                table_request["ProjectionExpression"] = builder.projection(wanted)
+                table_request.update(builder.request_parts())
+            started = self.backoff.clock()
+            attempt = 0
+            while True:
+                try:
+                    response = self._call(
+                        "BatchGetItem",
+                        "batch_get_item",
+                        {"RequestItems": {self.table_name: table_request}},
+                    )
+                except Exception as exc:
+                    raise BatchGetError(
+                        f"batch get failed: {exc}",
+                        unprocessed=[*table_request["Keys"], *wire_keys[offset + MAX_BATCH_GET :]],
+                        items=found,
+                        operation="BatchGetItem",
+                        table=self.table_name,
+                    ) from exc
+                found.extend(response.get("Responses", {}).get(self.table_name, []))
+                left = response.get("UnprocessedKeys", {}).get(self.table_name)
+                if not left or not left.get("Keys"):
+                    break
+                attempt += 1
+                delay = self.backoff.next_delay(attempt, started)
+                if delay is None:
+                    raise BatchGetError(
+                        f"{len(left['Keys'])} key(s) still unprocessed after {attempt} attempt(s)",
+                        unprocessed=[*left["Keys"], *wire_keys[offset + MAX_BATCH_GET :]],
+                        items=found,
+                        operation="BatchGetItem",
+                        table=self.table_name,
+                        retryable=True,
+                    )
+                self.backoff.sleep(delay)
+                table_request = {**table_request, "Keys": left["Keys"]}
+        return found
+
+    def batch_write(
+        self,
+        puts: Iterable[WireItem] = (),
+        deletes: Iterable[Mapping[str, Any]] = (),
+        *,
+        on_progress: ProgressCallback | None = None,
+    ) -> int:
+        """Write and delete many items (25 per request; UnprocessedItems re-sent with backoff).
+
+        Every item is checked (keys, 400 KB) and duplicate keys are rejected before anything is
+        sent. Chunks go out in input order.
+
+        Args:
+            puts: Wire items to put (overwrite).
+            deletes: Python keys to delete.
+            on_progress: Called with the number of requests confirmed after each response.
+
+        Returns:
+            The number of requests written.
+
+        Raises:
+            ValidationError: Bad or duplicate item/key (nothing sent).
+            BatchWriteError: A call failed or the budget ran out; ``unprocessed`` holds every
+                request not confirmed written (never dropped), ``written`` the count before.
+        """
+        requests: list[Wire] = []
+        seen: dict[str, int] = {}
+        for item in puts:
+            check_item(item, self.meta)
+            requests.append({"PutRequest": {"Item": item}})
+            self._reject_duplicate(seen, key_of(item, self.meta), len(requests) - 1)
+        for key in deletes:
+            wire_key = self.encode_key(key)
+            requests.append({"DeleteRequest": {"Key": wire_key}})
+            self._reject_duplicate(seen, wire_key, len(requests) - 1)
+        written = 0
+        for offset in range(0, len(requests), MAX_BATCH_WRITE):
+            pending = requests[offset : offset + MAX_BATCH_WRITE]
+            rest = requests[offset + MAX_BATCH_WRITE :]
+            started = self.backoff.clock()
+            attempt = 0
+            while pending:
+                try:
+                    response = self._call(
+                        "BatchWriteItem",
+                        "batch_write_item",
+                        {"RequestItems": {self.table_name: pending}},
+                    )
+                except Exception as exc:
+                    raise BatchWriteError(
+                        f"batch write failed after {written} request(s): {exc}",
+                        unprocessed=[*pending, *rest],
+                        written=written,
+                        operation="BatchWriteItem",
+                        table=self.table_name,
+                        retryable=getattr(exc, "retryable", False),
+                    ) from exc
+                left = response.get("UnprocessedItems", {}).get(self.table_name, [])
+                written += len(pending) - len(left)
+                if on_progress is not None:
+                    on_progress(written)
+                pending = left
+                if not pending:
+                    break
+                attempt += 1
+                delay = self.backoff.next_delay(attempt, started)
+                if delay is None:
+                    raise BatchWriteError(
+                        f"{len(pending)} request(s) still unprocessed after {attempt} "
+                        f"attempt(s); {written} written",
+                        unprocessed=[*pending, *rest],
+                        written=written,
+                        operation="BatchWriteItem",
+                        table=self.table_name,
+                        retryable=True,
+                    )
+                self.backoff.sleep(delay)
+        return written
+
+    def _reject_duplicate(self, seen: dict[str, int], key: WireItem, position: int) -> None:
+        key_id = _key_id(key)
+        first = seen.setdefault(key_id, position)
+        if first != position:
+            raise ValidationError(
+                f"duplicate key {key_id} at positions {first} and {position} of one batch "
+                "(DynamoDB would reject the whole batch); nothing was written",
+                field=self.meta.partition_key,
+            )
+
+    # ------------------------------------------------------------------ transactions
+
+    def tx_put(self, item: WireItem, *, condition: ConditionBase | None = None) -> TransactAction:
+        """A Put action for :func:`transact_write`."""
+        check_item(item, self.meta)
+        builder = self._builder()
+        request: dict[str, Any] = {"TableName": self.table_name, "Item": item}
+        if condition is not None:
+            request["ConditionExpression"] = builder.condition(condition)
+            request["ReturnValuesOnConditionCheckFailure"] = "ALL_OLD"
+        return TransactAction(
+            {"Put": self._finish(request, builder)},
+            self.table_name,
+            _key_id(key_of(item, self.meta)),
+        )
+
+    def tx_update(
+        self, key: Mapping[str, Any], update: Update, *, condition: ConditionBase | None = None
+    ) -> TransactAction:
+        """An Update action for :func:`transact_write`."""
+        builder = self._builder()
+        wire_key = self.encode_key(key)
+        request: dict[str, Any] = {
+            "TableName": self.table_name,
+            "Key": wire_key,
+            "UpdateExpression": builder.update(update),
+        }
+        if condition is not None:
+            request["ConditionExpression"] = builder.condition(condition)
+            request["ReturnValuesOnConditionCheckFailure"] = "ALL_OLD"
+        return TransactAction(
+            {"Update": self._finish(request, builder)}, self.table_name, _key_id(wire_key)
+        )
+
+    def tx_delete(
+        self, key: Mapping[str, Any], *, condition: ConditionBase | None = None
+    ) -> TransactAction:
+        """A Delete action for :func:`transact_write`."""
+        builder = self._builder()
+        wire_key = self.encode_key(key)
+        request: dict[str, Any] = {"TableName": self.table_name, "Key": wire_key}
+        if condition is not None:
+            request["ConditionExpression"] = builder.condition(condition)
+            request["ReturnValuesOnConditionCheckFailure"] = "ALL_OLD"
+        return TransactAction(
+            {"Delete": self._finish(request, builder)}, self.table_name, _key_id(wire_key)
+        )
+
+    def tx_condition_check(
+        self, key: Mapping[str, Any], condition: ConditionBase
+    ) -> TransactAction:
+        """A ConditionCheck action for :func:`transact_write`."""
+        builder = self._builder()
+        wire_key = self.encode_key(key)
+        request: dict[str, Any] = {
+            "TableName": self.table_name,
+            "Key": wire_key,
+            "ConditionExpression": builder.condition(condition),
+            "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
+        }
+        return TransactAction(
+            {"ConditionCheck": self._finish(request, builder)}, self.table_name, _key_id(wire_key)
+        )
+
+    def transact_write(
+        self, actions: Sequence[TransactAction], *, client_request_token: str | None = None
+    ) -> str:
+        """Run ``actions`` atomically with this gateway's client (see :func:`transact_write`)."""
+        return transact_write(self.client, actions, client_request_token=client_request_token)
+
+    def transact_get(
+        self, keys: Sequence[Mapping[str, Any]], *, projection: Sequence[str] | None = None
+    ) -> list[WireItem | None]:
+        """Read up to 100 items in one serializable snapshot; ``None`` where an item is absent."""
+        if not 1 <= len(keys) <= MAX_TRANSACTION_ACTIONS:
+            raise ValidationError(
+                f"transact_get takes 1..{MAX_TRANSACTION_ACTIONS} keys, got {len(keys)}",
+                field="keys",
+            )
+        gets = []
+        seen: dict[str, int] = {}
+        for position, key in enumerate(keys):
+            wire_key = self.encode_key(key)
+            self._reject_duplicate(seen, wire_key, position)
+            builder = self._builder()
+            get: dict[str, Any] = {"TableName": self.table_name, "Key": wire_key}
+            if projection:
+                get["ProjectionExpression"] = builder.projection(projection)
+            gets.append({"Get": self._finish(get, builder)})
+        response = self._call("TransactGetItems", "transact_get_items", {"TransactItems": gets})
+        return [r.get("Item") for r in response.get("Responses", [])]
+
+
+def transact_write(
+    client: Any, actions: Sequence[TransactAction], *, client_request_token: str | None = None
+) -> str:
+    """Run up to 100 actions (on any tables) atomically.
+
+    The ``ClientRequestToken`` makes the call idempotent for 10 minutes: pass the returned token
+    again to re-send the same transaction safely after a timeout.
+
+    Returns:
+        The client request token used.
+
+    Raises:
+        ValidationError: No actions, more than 100, or two actions on one item (nothing sent).
+        TransactionCanceledError: With ``reasons`` aligned one-to-one with ``actions``.
+    """
+    if not 1 <= len(actions) <= MAX_TRANSACTION_ACTIONS:
+        raise ValidationError(
+            f"a transaction takes 1..{MAX_TRANSACTION_ACTIONS} actions, got {len(actions)}",
+            field="actions",
+        )
+    seen: set[tuple[str, str]] = set()
+    for position, action in enumerate(actions):
+        identity = (action.table, action.key_id)
+        if identity in seen:
+            raise ValidationError(
+                f"action #{position} touches item {action.key_id} of {action.table} again; "
+                "DynamoDB allows one action per item in a transaction",
+                field="actions",
+            )
+        seen.add(identity)
+    token = client_request_token or str(uuid.uuid4())
+    with translate_errors("TransactWriteItems", ",".join(sorted({a.table for a in actions}))):
+        client.transact_write_items(
+            TransactItems=[dict(a.request) for a in actions], ClientRequestToken=token
+        )
+    return token
+
+
+def create_table_gateway(
+    config: DynamoDBConfig,
+    model: type[BaseModel] | str,
+    *,
+    backoff: BackoffPolicy | None = None,
+) -> TableGateway:
+    """A gateway for ``model``'s table (or the model whose ``Meta.table_name`` is ``model``).
+
+    The client is the shared one for ``config``; the batch policy comes from the config unless
+    ``backoff`` is given.
+
+    Raises:
+        ConfigurationError: Unknown or ambiguous base table name.
+    """
+    if isinstance(model, str):
+        from dynamodb_wrapper.core.model import models_for_table
+
+        candidates = models_for_table(model)
+        if len(candidates) != 1:
+            raise ConfigurationError(
+                f"{len(candidates)} models declare Meta.table_name={model!r}; "
+                "pass the model class instead"
+                if candidates
+                else f"no model declares Meta.table_name={model!r}"
+            )
+        model = candidates[0]
+    meta = extract_model_metadata(model)
+    policy = backoff or BackoffPolicy(
+        max_attempts=config.batch_max_attempts,
+        base_delay=config.batch_base_delay,
+        max_delay=config.batch_max_delay,
+        time_budget=config.batch_time_budget,
+    )
+    return TableGateway(
+        get_client(config),
+        config.get_table_name(meta.table_name),
+        meta,
+        backoff=policy,
+        return_consumed_capacity=config.return_consumed_capacity,
+    )
