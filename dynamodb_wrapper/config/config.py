@@ -74,6 +74,10 @@ class DynamoDBConfig(BaseSettings):
 
     return_consumed_capacity: bool = False
 
+    # Pagination tokens: HMAC key (set it to make tokens unforgeable) and maximum age.
+    pagination_secret: SecretStr | None = None
+    pagination_token_ttl: float = Field(default=7 * 24 * 3600, gt=0, description="seconds")
+
     def __init__(self, **values: Any) -> None:
         try:
             super().__init__(**values)

@@ -26,7 +26,9 @@ Decoding returns plain Python: ``N`` becomes ``int`` when integral, else ``Decim
 from __future__ import annotations
 
 import base64
+import decimal
 import enum
+import json
 import uuid
 from collections.abc import Callable, Iterable, Mapping
 from datetime import date, datetime, time
@@ -51,6 +53,7 @@ __all__ = [
     "encode_number",
     "encode_value",
     "item_size",
+    "key_identity",
     "key_of",
 ]
 
@@ -60,6 +63,8 @@ MAX_PARTITION_KEY_BYTES = 2048
 MAX_SORT_KEY_BYTES = 1024
 _MAX_DIGITS = 38
 _INT_LIMIT = 10**_MAX_DIGITS
+# Wide enough to normalize any number DynamoDB accepts without rounding (and trap if it would).
+_EXACT = decimal.Context(prec=_MAX_DIGITS, Emax=999_999, Emin=-999_999, traps=[decimal.Inexact])
 
 
 # --------------------------------------------------------------------------- numbers
@@ -82,7 +87,9 @@ def encode_number(value: int | float | Decimal, path: str | None = None) -> str:
     elif isinstance(value, Decimal):
         dec = value
     else:
-        raise ValidationError(f"{path or 'value'}: {type(value).__name__} is not a number")
+        raise ValidationError(
+            f"{path or 'value'}: {type(value).__name__} is not a number", field=path
+        )
     if not dec.is_finite():
         raise ValidationError(
             f"{path or 'value'}: {value!r} cannot be stored (DynamoDB numbers must be finite)",
@@ -90,21 +97,21 @@ def encode_number(value: int | float | Decimal, path: str | None = None) -> str:
         )
     if dec.is_zero():
         return "0"
-    normal = dec.normalize()
-    digits = len(normal.as_tuple().digits)
+    # Counted without Decimal.normalize(): it rounds to the ambient context (28 digits).
+    digits = len("".join(map(str, dec.as_tuple().digits)).rstrip("0"))
     if digits > _MAX_DIGITS:
         raise ValidationError(
             f"{path or 'value'}: {value!r} has {digits} significant digits; DynamoDB keeps 38",
             field=path,
         )
-    exponent = normal.adjusted()
+    exponent = dec.adjusted()
     if exponent < -130 or exponent > 125:
         raise ValidationError(
             f"{path or 'value'}: {value!r} is outside DynamoDB's range 1E-130 .. 9.99E+125",
             field=path,
         )
     text = str(dec)
-    return text if len(text) <= _MAX_DIGITS + 8 else str(normal)
+    return text if len(text) <= _MAX_DIGITS + 8 else str(dec.normalize(_EXACT))
 
 
 def _decode_number(text: str) -> int | Decimal:
@@ -373,6 +380,11 @@ def encode_key(meta: TableMeta, values: Mapping[str, Any]) -> dict[str, Wire]:
 def key_of(item: Mapping[str, Wire], meta: TableMeta) -> dict[str, Wire]:
     """Extract the wire primary key from a wire item."""
     return {name: item[name] for name in meta.key_attributes if name in item}
+
+
+def key_identity(key: Mapping[str, Wire]) -> str:
+    """A hashable, canonical identity of a wire key (for de-duplication and matching)."""
+    return json.dumps(key, sort_keys=True, default=repr)
 
 
 def _scalar_size(wire: Wire) -> int:

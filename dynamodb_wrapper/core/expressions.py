@@ -32,6 +32,7 @@ from dynamodb_wrapper.exceptions import ValidationError
 
 __all__ = [
     "Attr",
+    "WireValue",
     "ExpressionBuilder",
     "Key",
     "SortCondition",
@@ -41,6 +42,13 @@ __all__ = [
 
 _PATH_PART = re.compile(r"[^.\[\]]+(?![^\[]*\])")
 _MAX_EXPRESSION_BYTES = 4096
+
+
+@dataclass(frozen=True)
+class WireValue:
+    """A value already in wire format (``{"S": "x"}``), passed through without re-encoding."""
+
+    wire: dict[str, Any]
 
 
 class ExpressionBuilder:
@@ -81,7 +89,9 @@ class ExpressionBuilder:
     def value(self, value: Any, attribute: str | None = None) -> str:
         """Placeholder for a value (encoded with the key rules when ``attribute`` is a key)."""
         meta = self.meta
-        if (
+        if isinstance(value, WireValue):
+            wire = value.wire
+        elif (
             meta is not None
             and attribute is not None
             and attribute in meta.attribute_types

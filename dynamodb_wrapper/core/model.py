@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import UTC, datetime
-from typing import Annotated, Any, ClassVar, Self
+from datetime import UTC, datetime, tzinfo
+from enum import Enum
+from typing import Annotated, Any, ClassVar, Self, TypeVar
 
 import pydantic
 from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict
@@ -16,6 +17,10 @@ from dynamodb_wrapper.exceptions import ValidationError
 __all__ = [
     "DynamoDBMixin",
     "DynamoModel",
+    "FlexibleView",
+    "StrictModel",
+    "coerce_enum",
+    "localize_datetimes",
     "UTCDateTime",
     "models_for_table",
     "registered_models",
@@ -86,13 +91,39 @@ class DynamoDBMixin:
         return result
 
 
-class DynamoModel(DynamoDBMixin, BaseModel):
-    """Base of table models: ``Meta`` is validated when the subclass is defined.
+class StrictModel(BaseModel):
+    """A model whose validation failures raise the library's ``ValidationError``.
 
-    Unknown fields are rejected (``extra="forbid"``) and assignments are validated.
+    Unknown fields are rejected, NaN/infinity are refused, assignments are validated.
     """
 
-    model_config = ConfigDict(extra="forbid", validate_assignment=True)
+    model_config = ConfigDict(extra="forbid", validate_assignment=True, allow_inf_nan=False)
+
+    def __init__(self, /, **data: Any) -> None:
+        try:
+            super().__init__(**data)
+        except pydantic.ValidationError as exc:
+            raise validation_error(exc, type(self).__name__) from None
+
+    # Tell pydantic this __init__ only wraps errors, so model_validate keeps its fast path.
+    __init__.__pydantic_base_init__ = True  # type: ignore[attr-defined]
+
+    @classmethod
+    def model_validate(cls, obj: Any, **kwargs: Any) -> Self:
+        try:
+            return super().model_validate(obj, **kwargs)
+        except pydantic.ValidationError as exc:
+            raise validation_error(exc, cls.__name__) from None
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        try:
+            super().__setattr__(name, value)
+        except pydantic.ValidationError as exc:
+            raise validation_error(exc, type(self).__name__) from None
+
+
+class DynamoModel(DynamoDBMixin, StrictModel):
+    """Base of table models: ``Meta`` is validated when the subclass is defined."""
 
     __table_meta__: ClassVar[TableMeta | None] = None
 
@@ -118,3 +149,56 @@ def models_for_table(base_name: str) -> list[type[DynamoModel]]:
         if meta is not None and meta.table_name == base_name:
             found[f"{model.__module__}.{model.__qualname__}"] = model
     return list(found.values())
+
+
+class FlexibleView(DynamoDBMixin, BaseModel):
+    """Base of read views: all fields optional, unknown attributes ignored.
+
+    A view with ``full_item = True`` reads whole items; any other view reads only its own fields
+    (``projection_fields``), so summary listings move less data.
+    """
+
+    model_config = ConfigDict(extra="ignore")
+    full_item: ClassVar[bool] = False
+
+    @classmethod
+    def projection_fields(cls) -> list[str] | None:
+        """The attributes a read should fetch for this view (``None``: the whole item)."""
+        return None if cls.full_item else list(cls.model_fields)
+
+
+ModelT = TypeVar("ModelT", bound=BaseModel)
+
+
+def localize_datetimes(model: ModelT, zone: tzinfo) -> ModelT:
+    """A copy of ``model`` with every datetime (nested models and lists too) in ``zone``."""
+    changes: dict[str, Any] = {}
+    for name, value in model.__dict__.items():
+        converted = _localize_value(value, zone)
+        if converted is not value:
+            changes[name] = converted
+    return model.model_copy(update=changes) if changes else model
+
+
+def _localize_value(value: Any, zone: tzinfo) -> Any:
+    if isinstance(value, datetime):
+        return value.astimezone(zone)
+    if isinstance(value, BaseModel):
+        return localize_datetimes(value, zone)
+    if isinstance(value, list) and value and isinstance(value[0], BaseModel | datetime):
+        return [_localize_value(v, zone) for v in value]
+    return value
+
+
+EnumT = TypeVar("EnumT", bound=Enum)
+
+
+def coerce_enum(enum_cls: type[EnumT], value: Any, field: str) -> EnumT:
+    """``value`` as a member of ``enum_cls``, or a ValidationError listing the allowed values."""
+    try:
+        return enum_cls(value)
+    except ValueError:
+        allowed = ", ".join(str(m.value) for m in enum_cls)
+        raise ValidationError(
+            f"{field} must be one of: {allowed}; got {value!r}", field=field
+        ) from None

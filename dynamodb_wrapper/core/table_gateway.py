@@ -15,7 +15,6 @@ given as Python values (``{"pipeline_id": "p-1"}``); items go in and come out in
 
 from __future__ import annotations
 
-import json
 import threading
 import uuid
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
@@ -28,7 +27,7 @@ from pydantic import BaseModel
 
 from dynamodb_wrapper.config import DynamoDBConfig
 from dynamodb_wrapper.core.client import get_client
-from dynamodb_wrapper.core.codec import check_item, encode_key, key_of
+from dynamodb_wrapper.core.codec import check_item, encode_key, key_identity, key_of
 from dynamodb_wrapper.core.errors import translate_errors
 from dynamodb_wrapper.core.expressions import (
     ExpressionBuilder,
@@ -109,10 +108,6 @@ class TransactAction:
     request: Mapping[str, Any]
     table: str
     key_id: str
-
-
-def _key_id(key: Mapping[str, Wire]) -> str:
-    return json.dumps(key, sort_keys=True, default=repr)
 
 
 class TableGateway:
@@ -455,7 +450,7 @@ class TableGateway:
         unique: dict[str, WireItem] = {}
         for key in keys:
             wire = self.encode_key(key)
-            unique.setdefault(_key_id(wire), wire)
+            unique.setdefault(key_identity(wire), wire)
         wire_keys = list(unique.values())
         found: list[WireItem] = []
         for offset in range(0, len(wire_keys), MAX_BATCH_GET):
@@ -584,7 +579,7 @@ class TableGateway:
         return written
 
     def _reject_duplicate(self, seen: dict[str, int], key: WireItem, position: int) -> None:
-        key_id = _key_id(key)
+        key_id = key_identity(key)
         first = seen.setdefault(key_id, position)
         if first != position:
             raise ValidationError(
@@ -606,7 +601,7 @@ class TableGateway:
         return TransactAction(
             {"Put": self._finish(request, builder)},
             self.table_name,
-            _key_id(key_of(item, self.meta)),
+            key_identity(key_of(item, self.meta)),
         )
 
     def tx_update(
@@ -624,7 +619,7 @@ class TableGateway:
             request["ConditionExpression"] = builder.condition(condition)
             request["ReturnValuesOnConditionCheckFailure"] = "ALL_OLD"
         return TransactAction(
-            {"Update": self._finish(request, builder)}, self.table_name, _key_id(wire_key)
+            {"Update": self._finish(request, builder)}, self.table_name, key_identity(wire_key)
         )
 
     def tx_delete(
@@ -638,7 +633,7 @@ class TableGateway:
             request["ConditionExpression"] = builder.condition(condition)
             request["ReturnValuesOnConditionCheckFailure"] = "ALL_OLD"
         return TransactAction(
-            {"Delete": self._finish(request, builder)}, self.table_name, _key_id(wire_key)
+            {"Delete": self._finish(request, builder)}, self.table_name, key_identity(wire_key)
         )
 
     def tx_condition_check(
@@ -654,7 +649,9 @@ class TableGateway:
             "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
         }
         return TransactAction(
-            {"ConditionCheck": self._finish(request, builder)}, self.table_name, _key_id(wire_key)
+            {"ConditionCheck": self._finish(request, builder)},
+            self.table_name,
+            key_identity(wire_key),
         )
 
     def transact_write(

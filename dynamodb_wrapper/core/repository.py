@@ -1,0 +1,555 @@
+"""Generic CQRS bases: ``ReadApi[Model, View]`` and ``WriteApi[Model, Dto]``.
+
+A domain handler subclasses these, sets a few class attributes (``model``, ``view``, ``dto``,
+error classes) and adds methods whose names carry the domain, each a short call to a primitive
+here. Everything generic lives once, in this module:
+
+* reads: get with projection, table/GSI queries with key ranges and direction, paginated scans,
+  ``Select=COUNT`` counts, batch get, opaque validated ``next_token`` s, lazy iterators, and time
+  zone conversion of every datetime in a result (per-call zone > ``config.user_timezone`` > UTC);
+* writes: create (``ConflictError`` if the key exists), upsert keeping ``created_at`` in one
+  conditional write, partial update with validation and an optional condition, delete, batch
+  upsert, transactions.
+
+Conventions: reads return ``None`` for a missing item; writes that address a missing item raise
+the domain's ``ItemNotFoundError`` subclass.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from datetime import tzinfo
+from functools import cache
+from typing import Annotated, Any, ClassVar, Generic, TypeVar
+
+import pydantic
+from boto3.dynamodb.conditions import ConditionBase
+from pydantic import TypeAdapter
+
+from dynamodb_wrapper.config import DynamoDBConfig
+from dynamodb_wrapper.core.codec import encode_key, encode_key_value, key_identity, key_of
+from dynamodb_wrapper.core.expressions import (
+    Attr,
+    ExpressionBuilder,
+    SortCondition,
+    Update,
+    WireValue,
+)
+from dynamodb_wrapper.core.model import (
+    DynamoModel,
+    FlexibleView,
+    StrictModel,
+    localize_datetimes,
+)
+from dynamodb_wrapper.core.pagination import decode_token, encode_token, query_fingerprint
+from dynamodb_wrapper.core.table_gateway import Page, TableGateway, create_table_gateway
+from dynamodb_wrapper.core.timeutils import get_zone, utc_now
+from dynamodb_wrapper.exceptions import (
+    ConditionCheckFailedError,
+    ItemAlreadyExistsError,
+    ItemNotFoundError,
+    ValidationError,
+)
+
+__all__ = ["MAX_PAGE_SIZE", "ReadApi", "WriteApi"]
+
+ModelT = TypeVar("ModelT", bound=DynamoModel)
+ViewT = TypeVar("ViewT", bound=FlexibleView)
+DtoT = TypeVar("DtoT", bound=StrictModel)
+AnyView = TypeVar("AnyView", bound=FlexibleView)
+
+MAX_PAGE_SIZE = 1000
+_FILTERED_PAGE = 100  # items evaluated per request when a filter may drop many of them
+
+
+class _Api(Generic[ModelT]):
+    """What both sides share: config, gateway, metadata, key building."""
+
+    model: ClassVar[type[DynamoModel]]
+    not_found_error: ClassVar[type[ItemNotFoundError]] = ItemNotFoundError
+
+    def __init__(
+        self, config: DynamoDBConfig | None = None, *, gateway: TableGateway | None = None
+    ) -> None:
+        self.config = config if config is not None else DynamoDBConfig.from_env()
+        self.gateway = gateway or create_table_gateway(self.config, self.model)
+        self.meta = self.gateway.meta
+
+    def _key(self, *values: Any) -> dict[str, Any]:
+        """``{partition_key: v[, sort_key: v]}`` from positional values, in Meta order."""
+        names = self.meta.key_attributes
+        if len(values) != len(names):
+            raise ValidationError(f"{self.meta.model_name} key takes {len(names)} value(s)")
+        return dict(zip(names, values, strict=True))
+
+    def _not_found(self, key: Mapping[str, Any], cause: Exception | None = None) -> Exception:
+        error = self.not_found_error(
+            f"{self.meta.model_name} {dict(key)} does not exist",
+            key=key,
+            table=self.gateway.table_name,
+        )
+        error.__cause__ = cause
+        return error
+
+
+class ReadApi(_Api[ModelT], Generic[ModelT, ViewT]):
+    """Generic read side. Subclasses set ``model`` and ``view``."""
+
+    view: ClassVar[type[FlexibleView]]
+
+    # ------------------------------------------------------------------ helpers
+
+    def _zone(self, user_timezone: str | None) -> tzinfo | None:
+        name = user_timezone if user_timezone is not None else self.config.user_timezone
+        return get_zone(name) if name else None
+
+    def _projection(
+        self, projection: Sequence[str] | None, view: type[FlexibleView], index: str | None
+    ) -> list[str] | None:
+        fields = list(projection) if projection is not None else view.projection_fields()
+        if fields is None:
+            return None
+        if isinstance(projection, str):
+            raise ValidationError("projection must be a list of field names", field="projection")
+        # Validate names against the model, then add the keys needed to resume pagination.
+        ExpressionBuilder(self.meta, self.model.model_fields).projection(fields)
+        keys = [*self.meta.key_attributes]
+        if index is not None:
+            keys.extend(a for a in self.meta.index_keys(index) if a is not None)
+        return list(dict.fromkeys([*fields, *keys]))
+
+    def _views(
+        self, items: Iterable[Mapping[str, Any]], view: type[AnyView], zone: tzinfo | None
+    ) -> list[AnyView]:
+        result = [view.from_dynamodb_item(item) for item in items]
+        if zone is not None:
+            result = [localize_datetimes(v, zone) for v in result]
+        return result
+
+    def _secret(self) -> bytes | None:
+        secret = self.config.pagination_secret
+        return secret.get_secret_value().encode("utf-8") if secret is not None else None
+
+    @staticmethod
+    def _check_limit(limit: int) -> int:
+        if not isinstance(limit, int) or isinstance(limit, bool) or not 1 <= limit <= MAX_PAGE_SIZE:
+            raise ValidationError(
+                f"limit must be an int from 1 to {MAX_PAGE_SIZE}, got {limit!r}", field="limit"
+            )
+        return limit
+
+    def _resume_key(self, item: Mapping[str, Any], index: str | None) -> dict[str, Any]:
+        names = [*self.meta.key_attributes]
+        if index is not None:
+            names.extend(a for a in self.meta.index_keys(index) if a is not None)
+        return {name: item[name] for name in dict.fromkeys(names)}
+
+    def _filter_signature(self, filter: ConditionBase | None) -> Any:
+        if filter is None:
+            return None
+        builder = ExpressionBuilder(self.meta)
+        return [builder.condition(filter), builder.names, builder.values]
+
+    def _collect(
+        self,
+        fetch: Callable[..., Page],
+        *,
+        limit: int,
+        start_key: dict[str, Any] | None,
+        filtered: bool,
+        index: str | None,
+    ) -> tuple[list[dict[str, Any]], dict[str, Any] | None]:
+        """Up to ``limit`` wire items from successive pages, and an honest resume key.
+
+        Empty pages (a filter dropped everything) are followed, and when a page holds more items
+        than needed the resume key is built from the last item *returned*, so nothing is skipped.
+        """
+        items: list[dict[str, Any]] = []
+        key = start_key
+        while True:
+            remaining = limit - len(items)
+            page = fetch(
+                limit=max(remaining, _FILTERED_PAGE) if filtered else remaining, start_key=key
+            )
+            if len(page.items) > remaining:
+                items.extend(page.items[:remaining])
+                return items, self._resume_key(items[-1], index)
+            items.extend(page.items)
+            key = page.last_evaluated_key
+            if key is None or len(items) >= limit:
+                return items, key
+
+    # ------------------------------------------------------------------ primitives
+
+    def _get(
+        self,
+        key: Mapping[str, Any],
+        *,
+        projection: Sequence[str] | None = None,
+        user_timezone: str | None = None,
+        view: type[AnyView] | None = None,
+        consistent_read: bool = False,
+    ) -> AnyView | None:
+        """One item as ``view`` (default: the full view), or ``None``."""
+        view_cls: Any = view or self.view
+        zone = self._zone(user_timezone)
+        item = self.gateway.get_item(
+            key,
+            projection=self._projection(projection, view_cls, None),
+            consistent_read=consistent_read,
+        )
+        if item is None:
+            return None
+        result: AnyView = self._views([item], view_cls, zone)[0]
+        return result
+
+    def _get_model(self, key: Mapping[str, Any], *, consistent_read: bool = True) -> ModelT | None:
+        """The complete domain model (UTC), or ``None``."""
+        item = self.gateway.get_item(key, consistent_read=consistent_read)
+        if item is None:
+            return None
+        model: Any = self.model.from_dynamodb_item(item)
+        return model  # type: ignore[no-any-return]
+
+    def _query(
+        self,
+        partition_value: Any,
+        *,
+        index: str | None = None,
+        sort: SortCondition | None = None,
+        filter: ConditionBase | None = None,
+        limit: int = 50,
+        next_token: str | None = None,
+        projection: Sequence[str] | None = None,
+        user_timezone: str | None = None,
+        newest_first: bool = False,
+        view: type[AnyView] | None = None,
+    ) -> tuple[list[AnyView], str | None]:
+        """One page of a table or GSI query: ``(items, next_token)``.
+
+        ``newest_first`` sorts by the sort key descending. ``next_token`` must come from the
+        same query (same index, partition, range, filter and direction).
+        """
+        view_cls: Any = view or self.view
+        zone = self._zone(user_timezone)
+        self._check_limit(limit)
+        partition_key, _ = self.meta.index_keys(index)
+        partition_wire = encode_key_value(self.meta, partition_key, partition_value)
+        fingerprint = query_fingerprint(
+            "query",
+            self.gateway.table_name,
+            index,
+            partition_wire,
+            None if sort is None else [sort.operator, *map(str, sort.values)],
+            self._filter_signature(filter),
+            newest_first,
+        )
+        start_key = None
+        if next_token is not None:
+            start_key = decode_token(
+                next_token,
+                fingerprint,
+                self.meta,
+                index_name=index,
+                partition_value=partition_wire,
+                secret=self._secret(),
+                max_age=self.config.pagination_token_ttl,
+            )
+        fields = self._projection(projection, view_cls, index)
+
+        def fetch(limit: int, start_key: dict[str, Any] | None) -> Page:
+            return self.gateway.query_page(
+                partition_value,
+                sort=sort,
+                index_name=index,
+                filter=filter,
+                projection=fields,
+                limit=limit,
+                start_key=start_key,
+                scan_forward=not newest_first,
+            )
+
+        items, last_key = self._collect(
+            fetch, limit=limit, start_key=start_key, filtered=filter is not None, index=index
+        )
+        token = encode_token(last_key, fingerprint, self._secret())
+        return self._views(items, view_cls, zone), token
+
+    def _scan(
+        self,
+        *,
+        filter: ConditionBase | None = None,
+        limit: int = 50,
+        next_token: str | None = None,
+        projection: Sequence[str] | None = None,
+        user_timezone: str | None = None,
+        view: type[AnyView] | None = None,
+    ) -> tuple[list[AnyView], str | None]:
+        """One page of a table scan: ``(items, next_token)``."""
+        view_cls: Any = view or self.view
+        zone = self._zone(user_timezone)
+        self._check_limit(limit)
+        fingerprint = query_fingerprint(
+            "scan", self.gateway.table_name, self._filter_signature(filter)
+        )
+        start_key = None
+        if next_token is not None:
+            start_key = decode_token(
+                next_token,
+                fingerprint,
+                self.meta,
+                index_name=None,
+                secret=self._secret(),
+                max_age=self.config.pagination_token_ttl,
+            )
+        fields = self._projection(projection, view_cls, None)
+
+        def fetch(limit: int, start_key: dict[str, Any] | None) -> Page:
+            return self.gateway.scan_page(
+                filter=filter, projection=fields, limit=limit, start_key=start_key
+            )
+
+        items, last_key = self._collect(
+            fetch, limit=limit, start_key=start_key, filtered=filter is not None, index=None
+        )
+        token = encode_token(last_key, fingerprint, self._secret())
+        return self._views(items, view_cls, zone), token
+
+    def _iterate(
+        self, page: Callable[..., tuple[list[AnyView], str | None]], **kwargs: Any
+    ) -> Iterator[AnyView]:
+        """Every item of ``page``'s query, fetched page by page (flat memory)."""
+        kwargs.setdefault("limit", MAX_PAGE_SIZE)
+        token: str | None = kwargs.pop("next_token", None)
+        while True:
+            items, token = page(next_token=token, **kwargs)
+            yield from items
+            if token is None:
+                return
+
+    def _count(
+        self,
+        partition_value: Any = None,
+        *,
+        index: str | None = None,
+        sort: SortCondition | None = None,
+        filter: ConditionBase | None = None,
+    ) -> int:
+        """Number of matching items with ``Select=COUNT`` (a scan when no partition is given)."""
+        if partition_value is None:
+            return self.gateway.scan_count(filter=filter, index_name=index)
+        return self.gateway.query_count(partition_value, index_name=index, sort=sort, filter=filter)
+
+    def _batch_get(
+        self,
+        keys: Iterable[Mapping[str, Any]],
+        *,
+        projection: Sequence[str] | None = None,
+        user_timezone: str | None = None,
+        view: type[AnyView] | None = None,
+    ) -> list[AnyView]:
+        """Many items by key (missing ones are absent; order follows ``keys``)."""
+        view_cls: Any = view or self.view
+        zone = self._zone(user_timezone)
+        keys = list(keys)
+        items = self.gateway.batch_get(
+            keys, projection=self._projection(projection, view_cls, None)
+        )
+        by_key = {key_identity(key_of(item, self.meta)): item for item in items}
+        ordered = []
+        for key in keys:
+            found = by_key.pop(key_identity(encode_key(self.meta, key)), None)
+            if found is not None:
+                ordered.append(found)
+        return self._views(ordered, view_cls, zone)
+
+
+class WriteApi(_Api[ModelT], Generic[ModelT, DtoT]):
+    """Generic write side. Subclasses set ``model``, ``dto`` and the error classes."""
+
+    dto: ClassVar[type[StrictModel]]
+    already_exists_error: ClassVar[type[ItemAlreadyExistsError]] = ItemAlreadyExistsError
+    #: Fields a partial update may not touch (keys are refused anyway).
+    immutable_fields: ClassVar[frozenset[str]] = frozenset({"created_at"})
+
+    # ------------------------------------------------------------------ helpers
+
+    def _build(self, dto: StrictModel, **overrides: Any) -> ModelT:
+        """The domain model for ``dto``, stamped ``created_at = updated_at = now``."""
+        if not isinstance(dto, self.dto):
+            raise ValidationError(
+                f"expected a {self.dto.__name__}, got {type(dto).__name__}", field="dto"
+            )
+        now = utc_now()
+        data = {"created_at": now, "updated_at": now, **dict(dto), **overrides}
+        model: Any = self.model.model_validate(data)
+        return model  # type: ignore[no-any-return]
+
+    def _exists_condition(self) -> ConditionBase:
+        return Attr(self.meta.partition_key).exists()
+
+    def _validated_changes(self, changes: Mapping[str, Any]) -> dict[str, Any]:
+        if not isinstance(changes, Mapping) or not changes:
+            raise ValidationError(
+                "changes must be a non-empty dict of field: value", field="changes"
+            )
+        out: dict[str, Any] = {}
+        for name, value in changes.items():
+            if name in self.meta.key_attributes:
+                raise ValidationError(f"key field {name!r} cannot be changed", field=name)
+            if name in self.immutable_fields:
+                raise ValidationError(f"field {name!r} cannot be changed", field=name)
+            adapter = _field_adapter(self.dto, self.model, name)
+            try:
+                out[name] = None if value is None else adapter.validate_python(value)
+            except pydantic.ValidationError as exc:
+                first = exc.errors()[0]
+                raise ValidationError(
+                    f"invalid {name}: {first['msg']}", field=name, errors=exc.errors()
+                ) from None
+            if value is None and self.model.model_fields[name].is_required():
+                raise ValidationError(f"required field {name!r} cannot be removed", field=name)
+        return out
+
+    # ------------------------------------------------------------------ primitives
+
+    def _create(self, dto: StrictModel, **overrides: Any) -> ModelT:
+        """Insert a new item; ``already_exists_error`` if the key is taken."""
+        model = self._build(dto, **overrides)
+        try:
+            self.gateway.put_item(
+                model.to_dynamodb_item(), condition=Attr(self.meta.partition_key).not_exists()
+            )
+        except ConditionCheckFailedError as exc:
+            key = {k: getattr(model, k) for k in self.meta.key_attributes}
+            raise self.already_exists_error(
+                f"{self.meta.model_name} {key} already exists",
+                item=exc.item,
+                operation=exc.operation,
+                table=exc.table,
+                error_code=exc.error_code,
+                request_id=exc.request_id,
+            ) from exc
+        return model
+
+    def _upsert(self, dto: StrictModel, **overrides: Any) -> ModelT:
+        """Create or replace the item in one write, keeping the stored ``created_at``."""
+        model = self._build(dto, **overrides)
+        item = model.to_dynamodb_item()  # full checks: keys, types, 400 KB
+        update = Update()
+        for name in self.model.model_fields:
+            if name in self.meta.key_attributes:
+                continue
+            if name == "created_at":
+                update.set_if_not_exists(name, WireValue(item[name]))
+            elif name in item:
+                update.set(name, WireValue(item[name]))
+            else:
+                update.remove(name)
+        key = {k: getattr(model, k) for k in self.meta.key_attributes}
+        stored = self.gateway.update_item(key, update, return_values="ALL_NEW")
+        result: Any = self.model.from_dynamodb_item(stored or item)
+        return result  # type: ignore[no-any-return]
+
+    def _update(
+        self,
+        key: Mapping[str, Any],
+        changes: Mapping[str, Any],
+        *,
+        condition: ConditionBase | None = None,
+        update: Update | None = None,
+    ) -> ModelT:
+        """Change some fields of an existing item (``None`` removes an optional field).
+
+        Raises:
+            ItemNotFoundError: No such item (the domain's subclass).
+            ConditionCheckFailedError: ``condition`` was false; ``.item`` is the stored item.
+        """
+        values = self._validated_changes(changes) if changes else {}
+        update = update or Update()
+        for name, value in values.items():
+            if value is None:
+                update.remove(name)
+            else:
+                update.set(name, value)
+        if "updated_at" not in update.paths:
+            update.set("updated_at", utc_now())
+        return self._apply(key, update, condition)
+
+    def _apply(
+        self, key: Mapping[str, Any], update: Update, condition: ConditionBase | None = None
+    ) -> ModelT:
+        """Run ``update`` on an existing item under ``condition``; return the new model."""
+        full_condition = self._exists_condition()
+        if condition is not None:
+            full_condition = full_condition & condition
+        try:
+            stored = self.gateway.update_item(key, update, condition=full_condition)
+        except ConditionCheckFailedError as exc:
+            if exc.item is None:
+                raise self._not_found(key, exc) from exc
+            raise
+        result: Any = self.model.from_dynamodb_item(stored or {})
+        return result  # type: ignore[no-any-return]
+
+    def _delete(self, key: Mapping[str, Any], *, condition: ConditionBase | None = None) -> ModelT:
+        """Delete an existing item and return what was stored."""
+        full_condition = self._exists_condition()
+        if condition is not None:
+            full_condition = full_condition & condition
+        try:
+            old = self.gateway.delete_item(key, condition=full_condition, return_values="ALL_OLD")
+        except ConditionCheckFailedError as exc:
+            if exc.item is None:
+                raise self._not_found(key, exc) from exc
+            raise
+        result: Any = self.model.from_dynamodb_item(old or {})
+        return result  # type: ignore[no-any-return]
+
+    def _upsert_many(
+        self,
+        dtos: Iterable[StrictModel],
+        *,
+        on_progress: Callable[[int], None] | None = None,
+    ) -> int:
+        """Batch upsert (25 per request). Stored ``created_at`` values are kept.
+
+        All DTOs are validated before anything is written; duplicate keys are refused.
+        """
+        models = [self._build(dto) for dto in dtos]
+        if not models:
+            return 0
+        keys = [{k: getattr(m, k) for k in self.meta.key_attributes} for m in models]
+        existing = {
+            key_identity(key_of(item, self.meta)): item
+            for item in self.gateway.batch_get(
+                keys, projection=[*self.meta.key_attributes, "created_at"]
+            )
+        }
+        items = []
+        for model in models:
+            item = model.to_dynamodb_item()
+            stored = existing.get(key_identity(key_of(item, self.meta)))
+            if stored is not None and "created_at" in stored:
+                item["created_at"] = stored["created_at"]
+            items.append(item)
+        return self.gateway.batch_write(items, on_progress=on_progress)
+
+    def _delete_many(self, keys: Iterable[Mapping[str, Any]]) -> int:
+        """Batch delete (missing items are ignored)."""
+        return self.gateway.batch_write(deletes=list(keys))
+
+
+@cache
+def _field_adapter(dto: type[StrictModel], model: type[DynamoModel], name: str) -> TypeAdapter[Any]:
+    """A validator for one field, with the DTO's constraints when the DTO declares it."""
+    fields = dto.model_fields if name in dto.model_fields else model.model_fields
+    info = fields.get(name)
+    if info is None:
+        raise ValidationError(
+            f"unknown field {name!r}; known: {sorted(model.model_fields)}", field=name
+        )
+    annotation: Any = info.annotation
+    if info.metadata:
+        annotation = Annotated[annotation, *info.metadata]
+    return TypeAdapter(annotation)

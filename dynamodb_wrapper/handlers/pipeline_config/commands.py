@@ -1,0 +1,118 @@
+"""``PipelineConfigWriteApi``: validated writes of pipeline configurations."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+from datetime import datetime
+from typing import Any
+
+from boto3.dynamodb.conditions import ConditionBase
+
+from dynamodb_wrapper.core.codec import decode_item
+from dynamodb_wrapper.core.expressions import Attr, SortCondition, Update
+from dynamodb_wrapper.core.repository import WriteApi
+from dynamodb_wrapper.core.timeutils import format_utc, utc_now
+from dynamodb_wrapper.exceptions import (
+    ConditionCheckFailedError,
+    PipelineConfigAlreadyExistsError,
+    PipelineConfigNotFoundError,
+)
+from dynamodb_wrapper.models.domain_models import PipelineConfig
+from dynamodb_wrapper.models.dtos import PipelineConfigUpsert
+
+__all__ = ["PipelineConfigWriteApi"]
+
+
+class PipelineConfigWriteApi(WriteApi[PipelineConfig, PipelineConfigUpsert]):
+    """Writes of pipeline configurations; every input is a validated DTO or checked change."""
+
+    model = PipelineConfig
+    dto = PipelineConfigUpsert
+    not_found_error = PipelineConfigNotFoundError
+    already_exists_error = PipelineConfigAlreadyExistsError
+
+    def create_pipeline(self, dto: PipelineConfigUpsert) -> PipelineConfig:
+        """Create a pipeline. Raises ``PipelineConfigAlreadyExistsError`` if the id is taken."""
+        return self._create(dto)
+
+    def upsert_pipeline(self, dto: PipelineConfigUpsert) -> PipelineConfig:
+        """Create or replace a pipeline in one write; a stored ``created_at`` is kept."""
+        return self._upsert(dto)
+
+    def upsert_many(
+        self,
+        dtos: Iterable[PipelineConfigUpsert],
+        on_progress: Callable[[int], None] | None = None,
+    ) -> int:
+        """Batch upsert; returns how many were written (nothing is written if one is invalid)."""
+        return self._upsert_many(dtos, on_progress=on_progress)
+
+    def update_pipeline(
+        self,
+        pipeline_id: str,
+        changes: Mapping[str, Any],
+        condition: ConditionBase | None = None,
+    ) -> PipelineConfig:
+        """Change some fields (validated like the DTO); ``None`` removes an optional field.
+
+        ``condition`` (a ``Attr(...)`` expression) must hold on the stored item, else
+        ``ConditionCheckFailedError``; a missing pipeline raises ``PipelineConfigNotFoundError``.
+        """
+        return self._update({"pipeline_id": pipeline_id}, changes, condition=condition)
+
+    def activate_pipeline(self, pipeline_id: str) -> PipelineConfig:
+        """Mark a pipeline active."""
+        return self._update({"pipeline_id": pipeline_id}, {"is_active": True})
+
+    def deactivate_pipeline(self, pipeline_id: str) -> PipelineConfig:
+        """Mark a pipeline inactive."""
+        return self._update({"pipeline_id": pipeline_id}, {"is_active": False})
+
+    def set_pipelines_active(self, pipeline_ids: Iterable[str], active: bool) -> int:
+        """Activate or deactivate many pipelines; each group of 100 is one transaction, so a
+        missing id cancels its whole group. Returns how many were changed."""
+        now = utc_now()
+        ids = list(dict.fromkeys(pipeline_ids))
+        for start in range(0, len(ids), 100):
+            actions = [
+                self.gateway.tx_update(
+                    {"pipeline_id": pid},
+                    Update().set("is_active", active).set("updated_at", now),
+                    condition=self._exists_condition(),
+                )
+                for pid in ids[start : start + 100]
+            ]
+            self.gateway.transact_write(actions)
+        return len(ids)
+
+    def delete_pipeline(self, pipeline_id: str) -> None:
+        """Delete a pipeline. Raises ``PipelineConfigNotFoundError`` if it does not exist."""
+        self._delete({"pipeline_id": pipeline_id})
+
+    def archive_old_pipelines(self, older_than: datetime) -> int:
+        """Deactivate the active pipelines not updated since ``older_than`` (aware) and tag them
+        ``archived``. Each write re-checks ``updated_at``, so a pipeline updated (or deleted)
+        meanwhile is left alone. Returns how many were archived."""
+        stale = Attr("updated_at").lt(format_utc(older_than, "older_than"))
+        archived_at = format_utc(utc_now())
+        archived = 0
+        for page in self.gateway.iter_query_pages(
+            True,
+            index_name="ActivePipelinesIndex",
+            sort=SortCondition("lt", (older_than,)),
+            projection=["pipeline_id", "tags"],
+        ):
+            for item in map(decode_item, page.items):
+                try:
+                    self._update(
+                        {"pipeline_id": item["pipeline_id"]},
+                        {
+                            "is_active": False,
+                            "tags": {**item.get("tags", {}), "archived": archived_at},
+                        },
+                        condition=stale,
+                    )
+                except (ConditionCheckFailedError, PipelineConfigNotFoundError):
+                    continue
+                archived += 1
+        return archived
