@@ -74,6 +74,9 @@ class DynamoDBConfig(BaseSettings):
 
     return_consumed_capacity: bool = False
 
+    # Pipeline run logs: days until a new run's TTL (``expires_at``) expires; None = never.
+    run_log_retention_days: int | None = Field(default=None, gt=0, le=36500)
+
     # Pagination tokens: HMAC key (set it to make tokens unforgeable) and maximum age.
     pagination_secret: SecretStr | None = None
     pagination_token_ttl: float = Field(default=7 * 24 * 3600, gt=0, description="seconds")

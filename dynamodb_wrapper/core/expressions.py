@@ -32,6 +32,7 @@ from dynamodb_wrapper.exceptions import ValidationError
 
 __all__ = [
     "Attr",
+    "ConditionBase",
     "WireValue",
     "ExpressionBuilder",
     "Key",
@@ -225,6 +226,7 @@ class Update:
 
     def set_if_not_exists(self, path: str, value: Any) -> Update:
         """``SET path = if_not_exists(path, value)`` (keeps an existing value)."""
+        _require_value("set_if_not_exists", path, value)
         return self._add("set_if_not_exists", path, value)
 
     def remove(self, path: str) -> Update:
@@ -233,18 +235,22 @@ class Update:
 
     def add(self, path: str, value: Any) -> Update:
         """``ADD path value``: atomic counter increment, or set union."""
+        _require_value("add", path, value)
         return self._add("add", path, value)
 
     def delete(self, path: str, value: Any) -> Update:
         """``DELETE path value``: remove members from a set."""
+        _require_value("delete", path, value)
         return self._add("delete", path, value)
 
     def append(self, path: str, values: Iterable[Any]) -> Update:
         """``SET path = list_append(if_not_exists(path, []), values)``."""
+        _require_value("append", path, values)
         return self._add("append", path, list(values))
 
     def prepend(self, path: str, values: Iterable[Any]) -> Update:
         """``SET path = list_append(values, if_not_exists(path, []))``."""
+        _require_value("prepend", path, values)
         return self._add("prepend", path, list(values))
 
     @property
@@ -291,6 +297,12 @@ class Update:
         return " ".join(f"{verb} {', '.join(parts)}" for verb, parts in clauses.items() if parts)
 
 
+def _require_value(action: str, path: str, value: Any) -> None:
+    # None would be written as a NULL attribute, which the storage format never holds.
+    if value is None:
+        raise ValidationError(f"{action}({path!r}) needs a value, got None", field=path)
+
+
 # --------------------------------------------------------------------------- key conditions
 
 SortOperator = Literal["eq", "lt", "lte", "gt", "gte", "between", "begins_with"]
@@ -324,32 +336,42 @@ def build_key_condition(
 ) -> str:
     """A KeyConditionExpression for the table or one of its GSIs, from ``Meta``.
 
+    Key values are encoded here with the key rules of ``meta`` (bool keys as ``"true"``/
+    ``"false"``), whether or not ``builder`` was given the same ``meta``.
+
     Raises:
-        ConfigurationError: Unknown index, or a sort condition on an index without sort key.
-        ValidationError: Bad key values (empty, wrong type, ``between`` with low > high).
+        ConfigurationError: Unknown index.
+        ValidationError: Bad key values (``None``, empty, wrong type, ``between`` with
+            low > high), or a sort condition on a table/index without sort key.
     """
     partition_key, sort_key = meta.index_keys(index_name)
-    condition = Key(partition_key).eq(partition_value)
+    condition = Key(partition_key).eq(
+        WireValue(encode_key_value(meta, partition_key, partition_value))
+    )
     if sort is not None:
         if sort_key is None:
             where = f"index {index_name!r}" if index_name else meta.model_name
             raise ValidationError(f"{where} has no sort key to filter on", field="sort")
+        arity = 2 if sort.operator == "between" else 1
+        if len(sort.values) != arity:
+            raise ValidationError(
+                f"{sort.operator} on {sort_key!r} takes {arity} value(s)", field=sort_key
+            )
+        wires = [encode_key_value(meta, sort_key, v) for v in sort.values]
         sk = Key(sort_key)
         if sort.operator == "between":
-            low, high = sort.values
-            if _greater(meta, sort_key, low, high):
+            low, high = wires
+            if _greater(low, high):
                 raise ValidationError(
                     f"range on {sort_key!r} has its start after its end", field=sort_key
                 )
-            condition = condition & sk.between(low, high)
+            condition = condition & sk.between(WireValue(low), WireValue(high))
         else:
-            condition = condition & getattr(sk, sort.operator)(sort.values[0])
+            condition = condition & getattr(sk, sort.operator)(WireValue(wires[0]))
     return builder.condition(condition, key_condition=True)
 
 
-def _greater(meta: TableMeta, attribute: str, low: Any, high: Any) -> bool:
-    low_wire = encode_key_value(meta, attribute, low)
-    high_wire = encode_key_value(meta, attribute, high)
+def _greater(low_wire: dict[str, Any], high_wire: dict[str, Any]) -> bool:
     if "N" in low_wire:
         return Decimal(low_wire["N"]) > Decimal(high_wire["N"])
     return bool(next(iter(low_wire.values())) > next(iter(high_wire.values())))

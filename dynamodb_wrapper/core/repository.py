@@ -82,6 +82,14 @@ class _Api(Generic[ModelT]):
             raise ValidationError(f"{self.meta.model_name} key takes {len(names)} value(s)")
         return dict(zip(names, values, strict=True))
 
+    def _get_model(self, key: Mapping[str, Any], *, consistent_read: bool = True) -> ModelT | None:
+        """The complete domain model (UTC), or ``None``."""
+        item = self.gateway.get_item(key, consistent_read=consistent_read)
+        if item is None:
+            return None
+        model: Any = self.model.from_dynamodb_item(item)
+        return model  # type: ignore[no-any-return]
+
     def _not_found(self, key: Mapping[str, Any], cause: Exception | None = None) -> Exception:
         error = self.not_found_error(
             f"{self.meta.model_name} {dict(key)} does not exist",
@@ -202,14 +210,6 @@ class ReadApi(_Api[ModelT], Generic[ModelT, ViewT]):
             return None
         result: AnyView = self._views([item], view_cls, zone)[0]
         return result
-
-    def _get_model(self, key: Mapping[str, Any], *, consistent_read: bool = True) -> ModelT | None:
-        """The complete domain model (UTC), or ``None``."""
-        item = self.gateway.get_item(key, consistent_read=consistent_read)
-        if item is None:
-            return None
-        model: Any = self.model.from_dynamodb_item(item)
-        return model  # type: ignore[no-any-return]
 
     def _query(
         self,

@@ -1,0 +1,300 @@
+"""``PipelineRunLogsWriteApi``: the run lifecycle, safe under concurrency.
+
+Every status change is one conditional write whose condition is the transition rule itself
+(``status IN (allowed predecessors)``), so two workers finishing the same run cannot both win:
+the loser gets ``InvalidStatusTransitionError`` (a ``ConflictError``) with the stored run.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Callable, Iterable, Mapping
+from datetime import datetime, timedelta
+from typing import Any
+
+from dynamodb_wrapper.core.codec import decode_item
+from dynamodb_wrapper.core.expressions import Attr, SortCondition, Update
+from dynamodb_wrapper.core.model import coerce_enum
+from dynamodb_wrapper.core.repository import WriteApi
+from dynamodb_wrapper.core.timeutils import require_aware, to_utc, utc_now
+from dynamodb_wrapper.exceptions import (
+    ConditionCheckFailedError,
+    InvalidStatusTransitionError,
+    PipelineRunLogAlreadyExistsError,
+    PipelineRunLogNotFoundError,
+    ValidationError,
+)
+from dynamodb_wrapper.models.domain_models import PipelineRunLog, RunStatus, StageInfo, TriggerType
+from dynamodb_wrapper.models.dtos import (
+    ALLOWED_TRANSITIONS,
+    PipelineRunLogStatusUpdate,
+    PipelineRunLogUpsert,
+)
+
+__all__ = ["PipelineRunLogsWriteApi", "new_run_id"]
+
+_METRIC_FIELDS = frozenset(
+    {
+        "total_records_processed",
+        "total_records_failed",
+        "input_data_size_bytes",
+        "output_data_size_bytes",
+        "spark_application_id",
+        "cpu_hours",
+        "memory_usage_gb",
+        "data_quality_results",
+        "data_quality_passed",
+        "current_stage",
+        "log_messages",
+        "monitoring_urls",
+        "retry_count",
+    }
+)
+_OPEN = (RunStatus.PENDING, RunStatus.RUNNING)
+
+
+def new_run_id(now: datetime | None = None) -> str:
+    """A time-ordered run id: ``run-YYYYMMDDTHHMMSSffffffZ-<8 random hex>``."""
+    moment = to_utc(now or utc_now())
+    return f"run-{moment.strftime('%Y%m%dT%H%M%S%fZ')}-{secrets.token_hex(4)}"
+
+
+def _predecessors(status: RunStatus) -> list[RunStatus]:
+    return [s for s, nexts in ALLOWED_TRANSITIONS.items() if status in nexts]
+
+
+class PipelineRunLogsWriteApi(WriteApi[PipelineRunLog, PipelineRunLogUpsert]):
+    """Writes of pipeline runs: start, stages, metrics, finish, cancel, clean-up."""
+
+    model = PipelineRunLog
+    dto = PipelineRunLogUpsert
+    not_found_error = PipelineRunLogNotFoundError
+    already_exists_error = PipelineRunLogAlreadyExistsError
+    immutable_fields = frozenset({"created_at", "pipeline_id", "start_time", "status"})
+
+    # ------------------------------------------------------------------ creation
+
+    def _expires_at(self, start: datetime) -> int | None:
+        days = self.config.run_log_retention_days
+        return int((start + timedelta(days=days)).timestamp()) if days else None
+
+    def start_pipeline_run(
+        self,
+        pipeline_id: str,
+        trigger_type: TriggerType | str = TriggerType.MANUAL,
+        run_id: str | None = None,
+        **fields: Any,
+    ) -> PipelineRunLog:
+        """Record a new ``running`` run and return it.
+
+        ``run_id`` defaults to a time-ordered id; ``start_time`` defaults to now; ``expires_at``
+        follows ``config.run_log_retention_days``. Other ``fields`` are any PipelineRunLog fields.
+        """
+        start = fields.pop("start_time", None) or utc_now()
+        fields.setdefault("status", RunStatus.RUNNING)
+        if "expires_at" not in fields:
+            fields["expires_at"] = self._expires_at(require_aware(start, "start_time"))
+        dto = PipelineRunLogUpsert(
+            run_id=run_id or new_run_id(),
+            pipeline_id=pipeline_id,
+            trigger_type=coerce_enum(TriggerType, trigger_type, "trigger_type"),
+            start_time=start,
+            **fields,
+        )
+        return self._create(dto)
+
+    def create_run_log(self, dto: PipelineRunLogUpsert) -> PipelineRunLog:
+        """Insert a run log; ``PipelineRunLogAlreadyExistsError`` if the run id exists."""
+        return self._create(dto)
+
+    def upsert_run_log(self, dto: PipelineRunLogUpsert) -> PipelineRunLog:
+        """Create or replace a run log in one write, keeping ``created_at``."""
+        return self._upsert(dto)
+
+    def upsert_many(
+        self,
+        dtos: Iterable[PipelineRunLogUpsert],
+        on_progress: Callable[[int], None] | None = None,
+    ) -> int:
+        """Batch upsert (25 per request); returns how many were written."""
+        return self._upsert_many(dtos, on_progress=on_progress)
+
+    def delete_run_log(self, run_id: str) -> None:
+        """Delete a run. Raises ``PipelineRunLogNotFoundError`` if it does not exist."""
+        self._delete({"run_id": run_id})
+
+    # ------------------------------------------------------------------ progress
+
+    def add_stage(self, run_id: str, stage: StageInfo) -> PipelineRunLog:
+        """Append a stage and make it the current one (only while the run is open)."""
+        update = Update().append("stages", [stage]).set("current_stage", stage.stage_name)
+        return self._transition(run_id, update, _OPEN)
+
+    def update_stage(self, run_id: str, stage_name: str, **changes: Any) -> PipelineRunLog:
+        """Change fields of the stage called ``stage_name``.
+
+        The write is conditional on the stage still being at the position read, so concurrent
+        stage edits cannot overwrite each other's stage.
+        """
+        run = self._get_model({"run_id": run_id})
+        if run is None:
+            raise self._not_found({"run_id": run_id})
+        position = next((i for i, s in enumerate(run.stages) if s.stage_name == stage_name), None)
+        if position is None:
+            raise ValidationError(f"run {run_id} has no stage {stage_name!r}", field="stage_name")
+        stage = run.stages[position]
+        merged = StageInfo.model_validate({**stage.model_dump(), **changes})
+        path = f"stages[{position}]"
+        return self._apply(
+            {"run_id": run_id},
+            Update().set(path, merged).set("updated_at", utc_now()),
+            Attr(f"{path}.stage_name").eq(stage_name),
+        )
+
+    def update_metrics(self, run_id: str, **metrics: Any) -> PipelineRunLog:
+        """Set metric fields (records, sizes, cpu hours, data-quality results...)."""
+        return self._update({"run_id": run_id}, self._metrics(metrics))
+
+    # ------------------------------------------------------------------ status
+
+    def update_run_status(
+        self, update: PipelineRunLogStatusUpdate, **metrics: Any
+    ) -> PipelineRunLog:
+        """Move a run to ``update.status`` if the transition rules allow it, in one conditional
+        write that also sets ``metrics`` (validated metric fields).
+
+        Terminal statuses also set ``end_time`` (default now) and ``duration_seconds``.
+
+        Raises:
+            InvalidStatusTransitionError: The stored status does not allow it (``.item`` shows it).
+            PipelineRunLogNotFoundError: No such run.
+        """
+        target = update.status
+        predecessors = _predecessors(target)
+        if not predecessors:
+            raise ValidationError(f"no run can move to status {target.value!r}", field="status")
+        changes = Update()
+        if metrics:
+            for name, value in self._validated_changes(self._metrics(metrics)).items():
+                if value is not None:
+                    changes.set(name, value)
+        changes.set("status", target)
+        for name in ("error_message", "error_stack_trace", "current_stage"):
+            value = getattr(update, name)
+            if value is not None:
+                changes.set(name, value)
+        if target.is_terminal:
+            run = self._get_model({"run_id": update.run_id})
+            if run is None:
+                raise self._not_found({"run_id": update.run_id})
+            end = update.end_time or utc_now()
+            if end < run.start_time:
+                raise ValidationError("end_time must not be before start_time", field="end_time")
+            changes.set("end_time", end)
+            changes.set("duration_seconds", (end - run.start_time).total_seconds())
+        return self._transition(update.run_id, changes, predecessors)
+
+    def finish_pipeline_run(
+        self,
+        run_id: str,
+        status: RunStatus | str,
+        error_message: str | None = None,
+        **metrics: Any,
+    ) -> PipelineRunLog:
+        """Finish a run with a terminal status, setting end_time, duration and ``metrics``
+        (``total_records_processed=...``; ``end_time=`` overrides now) in one conditional write.
+
+        Raises:
+            InvalidStatusTransitionError: The run is already terminal (a ``ConflictError``).
+        """
+        target = coerce_enum(RunStatus, status, "status")
+        if not target.is_terminal:
+            raise ValidationError(
+                f"finish needs a terminal status (success, failed, cancelled, skipped), "
+                f"got {target.value!r}",
+                field="status",
+            )
+        end_time = metrics.pop("end_time", None)
+        return self.update_run_status(
+            PipelineRunLogStatusUpdate(
+                run_id=run_id, status=target, error_message=error_message, end_time=end_time
+            ),
+            **metrics,
+        )
+
+    def cancel_pipeline_run(self, run_id: str, reason: str | None = None) -> PipelineRunLog:
+        """Cancel a pending or running run."""
+        return self.finish_pipeline_run(run_id, RunStatus.CANCELLED, error_message=reason)
+
+    def cancel_running_runs(self, pipeline_id: str, reason: str | None = None) -> int:
+        """Cancel every pending or running run of a pipeline; runs that finish meanwhile are
+        left as they are. Returns how many were cancelled."""
+        cancelled = 0
+        for page in self.gateway.iter_query_pages(
+            pipeline_id,
+            index_name="PipelineRunsIndex",
+            filter=Attr("status").is_in(list(_OPEN)),
+            projection=["run_id"],
+        ):
+            for item in map(decode_item, page.items):
+                try:
+                    self.cancel_pipeline_run(item["run_id"], reason)
+                except (InvalidStatusTransitionError, PipelineRunLogNotFoundError):
+                    continue
+                cancelled += 1
+        return cancelled
+
+    @staticmethod
+    def _metrics(metrics: Mapping[str, Any]) -> Mapping[str, Any]:
+        unknown = set(metrics) - _METRIC_FIELDS
+        if unknown:
+            raise ValidationError(
+                f"not metric fields: {sorted(unknown)}; allowed: {sorted(_METRIC_FIELDS)}",
+                field=sorted(unknown)[0],
+            )
+        return metrics
+
+    def _transition(
+        self, run_id: str, update: Update, allowed_from: Iterable[RunStatus]
+    ) -> PipelineRunLog:
+        """Apply ``update`` only if the stored status is in ``allowed_from``."""
+        allowed = list(allowed_from)
+        if "updated_at" not in update.paths:
+            update.set("updated_at", utc_now())
+        try:
+            return self._apply({"run_id": run_id}, update, Attr("status").is_in(allowed))
+        except ConditionCheckFailedError as exc:
+            stored = (exc.item or {}).get("status")
+            raise InvalidStatusTransitionError(
+                f"run {run_id} is {stored!r}; this change is allowed only from "
+                f"{', '.join(s.value for s in allowed)}",
+                item=exc.item,
+                operation=exc.operation,
+                table=exc.table,
+                error_code=exc.error_code,
+                request_id=exc.request_id,
+            ) from exc
+
+    # ------------------------------------------------------------------ clean-up
+
+    def cleanup_old_runs(self, older_than: datetime, pipeline_id: str | None = None) -> int:
+        """Delete runs started before ``older_than`` (aware): through the pipeline index when
+        ``pipeline_id`` is given, else a scan. Returns how many were deleted."""
+        cutoff = require_aware(older_than, "older_than")
+        pages = (
+            self.gateway.iter_query_pages(
+                pipeline_id,
+                index_name="PipelineRunsIndex",
+                sort=SortCondition("lt", (cutoff,)),
+                projection=["run_id"],
+            )
+            if pipeline_id is not None
+            else self.gateway.iter_scan_pages(
+                filter=Attr("start_time").lt(cutoff), projection=["run_id"]
+            )
+        )
+        deleted = 0
+        for page in pages:
+            keys: list[Mapping[str, Any]] = [decode_item(i) for i in page.items]
+            deleted += self._delete_many(keys) if keys else 0
+        return deleted
