@@ -21,6 +21,7 @@ __all__ = ["DynamoDBConfig"]
 
 _NAME_PART = re.compile(r"^[A-Za-z0-9_.-]*$")
 _TABLE_NAME = re.compile(r"^[A-Za-z0-9_.-]{3,255}$")
+_ENDPOINT = re.compile(r"https?://[^\s/?#]+(?:[/?#]\S*)?")
 
 
 class DynamoDBConfig(BaseSettings):
@@ -42,15 +43,13 @@ class DynamoDBConfig(BaseSettings):
 
     region_name: str = Field(
         default="us-east-1",
-        validation_alias=AliasChoices(
-            "region_name", "DYNAMODB_REGION_NAME", "AWS_REGION", "AWS_DEFAULT_REGION"
-        ),
+        # The field name is no alias: as one, it would also be read from a bare REGION_NAME
+        # variable. Keyword arguments still work by name (populate_by_name) and win.
+        validation_alias=AliasChoices("DYNAMODB_REGION_NAME", "AWS_REGION", "AWS_DEFAULT_REGION"),
     )
     endpoint_url: str | None = Field(
         default=None,
-        validation_alias=AliasChoices(
-            "endpoint_url", "DYNAMODB_ENDPOINT_URL", "AWS_ENDPOINT_URL_DYNAMODB"
-        ),
+        validation_alias=AliasChoices("DYNAMODB_ENDPOINT_URL", "AWS_ENDPOINT_URL_DYNAMODB"),
     )
     aws_access_key_id: SecretStr | None = None
     aws_secret_access_key: SecretStr | None = None
@@ -86,11 +85,17 @@ class DynamoDBConfig(BaseSettings):
             super().__init__(**values)
         except pydantic.ValidationError as exc:
             first = exc.errors()[0]
-            field = ".".join(str(p) for p in first["loc"]) or None
+            loc = [str(p) for p in first["loc"]]
+            if loc:  # errors of env-sourced values are located by their alias: use the field
+                loc[0] = _ALIAS_TO_FIELD.get(loc[0], loc[0])
+            field = ".".join(loc) or None
             raise ValidationError(
                 f"invalid DynamoDBConfig: {field}: {first['msg']}",
                 field=field,
-                errors=[dict(e) for e in exc.errors()],
+                # Without "input": it may be a secret (e.g. a misspelt aws_secret_access_key).
+                errors=[
+                    {k: v for k, v in e.items() if k not in ("input", "ctx")} for e in exc.errors()
+                ],
             ) from None
 
     @classmethod
@@ -118,9 +123,9 @@ class DynamoDBConfig(BaseSettings):
     @field_validator("endpoint_url")
     @classmethod
     def _check_endpoint(cls, value: str | None) -> str | None:
-        if value is not None and not re.match(r"^https?://[^\s/]+", value):
+        if value and not _ENDPOINT.fullmatch(value):
             raise ValueError("endpoint_url must look like http(s)://host[:port]")
-        return value or None
+        return value or None  # an empty AWS_ENDPOINT_URL_DYNAMODB= means "not set"
 
     def get_table_name(self, base_name: str) -> str:
         """Physical table name ``{table_prefix}_{environment}_{base_name}``, skipping empty parts.
@@ -177,3 +182,12 @@ class DynamoDBConfig(BaseSettings):
             self.read_timeout,
             self.max_pool_connections,
         )
+
+
+_ALIAS_TO_FIELD: dict[str, str] = {
+    choice: name
+    for name, info in DynamoDBConfig.model_fields.items()
+    if isinstance(info.validation_alias, AliasChoices)
+    for choice in info.validation_alias.choices
+    if isinstance(choice, str)
+}

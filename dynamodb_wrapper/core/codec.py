@@ -110,6 +110,8 @@ def encode_number(value: int | float | Decimal, path: str | None = None) -> str:
             f"{path or 'value'}: {value!r} is outside DynamoDB's range 1E-130 .. 9.99E+125",
             field=path,
         )
+    if dec.as_tuple().exponent >= 0 and exponent < _MAX_DIGITS:  # type: ignore[operator]
+        return str(int(dec))  # canonical: Decimal("1E+1") is stored as "10", as DynamoDB returns it
     text = str(dec)
     return text if len(text) <= _MAX_DIGITS + 8 else str(dec.normalize(_EXACT))
 

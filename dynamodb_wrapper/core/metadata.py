@@ -32,7 +32,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any, Literal, Union
 
-from pydantic import BaseModel
+from pydantic import AwareDatetime, BaseModel, FutureDatetime, NaiveDatetime, PastDatetime
 
 from dynamodb_wrapper.exceptions import ConfigurationError
 
@@ -45,6 +45,8 @@ _META_FIELDS = frozenset(
 )
 _GSI_FIELDS = frozenset({"name", "partition_key", "sort_key", "projection", "non_key_attributes"})
 _MAX_GSIS = 20
+# pydantic's datetime marker types are plain classes at runtime, not datetime subclasses.
+_PYDANTIC_DATETIMES: tuple[Any, ...] = (AwareDatetime, NaiveDatetime, PastDatetime, FutureDatetime)
 
 
 @dataclass(frozen=True)
@@ -314,6 +316,8 @@ def _classify(annotation: Any) -> tuple[ScalarType | None, bool, bool]:
         if all(isinstance(v, int) and not isinstance(v, bool) for v in values):
             return "N", False, optional
         return None, False, optional
+    if any(base is marker for marker in _PYDANTIC_DATETIMES):
+        return "S", False, optional
     if not isinstance(base, type):
         return None, False, optional
     return key_attribute_type(base), base is bool, optional

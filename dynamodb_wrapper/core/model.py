@@ -32,7 +32,10 @@ _registry: list[type[DynamoModel]] = []
 
 
 def _as_utc(value: datetime) -> datetime:
-    return value.astimezone(UTC)
+    try:
+        return value.astimezone(UTC)
+    except OverflowError:  # e.g. 0001-01-01T00:00+05:00; ValueError makes it a validation error
+        raise ValueError("datetime is outside the representable range in UTC") from None
 
 
 #: An aware datetime normalised to UTC; naive values are rejected, never guessed.

@@ -63,9 +63,15 @@ def require_aware(dt: datetime, field: str | None = None) -> datetime:
     return dt
 
 
-def to_utc(dt: datetime) -> datetime:
-    """Convert a timezone-aware datetime to UTC (naive input raises ValidationError)."""
-    return require_aware(dt).astimezone(UTC)
+def to_utc(dt: datetime, field: str | None = None) -> datetime:
+    """Convert an aware datetime to UTC (naive or unrepresentable input: ValidationError)."""
+    aware = require_aware(dt, field)
+    try:
+        return aware.astimezone(UTC)
+    except OverflowError as exc:  # e.g. 0001-01-01T00:00+05:00 is before year 1 in UTC
+        raise ValidationError(
+            f"datetime {aware.isoformat()} is outside the representable range in UTC", field=field
+        ) from exc
 
 
 def to_user_timezone(dt: datetime, user_tz: str | None = None) -> datetime:
@@ -83,7 +89,7 @@ def ensure_timezone_aware(dt: datetime, default_tz: str = "UTC") -> datetime:
 
 def format_utc(dt: datetime, field: str | None = None) -> str:
     """The storage string of an aware datetime: fixed-width UTC with microseconds."""
-    d = require_aware(dt, field).astimezone(UTC)
+    d = to_utc(dt, field)
     # Hand-formatted: strftime("%Y") does not zero-pad years < 1000 on glibc.
     return (
         f"{d.year:04d}-{d.month:02d}-{d.day:02d}T{d.hour:02d}:{d.minute:02d}:"
@@ -97,4 +103,4 @@ def parse_utc(value: str, field: str | None = None) -> datetime:
         dt = datetime.fromisoformat(value)
     except (TypeError, ValueError) as exc:
         raise ValidationError(f"invalid ISO-8601 datetime {value!r}", field=field) from exc
-    return require_aware(dt, field).astimezone(UTC)
+    return to_utc(dt, field)
