@@ -244,17 +244,6 @@ class ReadApi(_Api[ModelT], Generic[ModelT, ViewT]):
             self._filter_signature(filter),
             newest_first,
         )
-        start_key = None
-        if next_token is not None:
-            start_key = decode_token(
-                next_token,
-                fingerprint,
-                self.meta,
-                index_name=index,
-                partition_value=partition_wire,
-                secret=self._secret(),
-                max_age=self.config.pagination_token_ttl,
-            )
         fields = self._projection(projection, view_cls, index)
 
         def fetch(limit: int, start_key: dict[str, Any] | None) -> Page:
@@ -269,11 +258,17 @@ class ReadApi(_Api[ModelT], Generic[ModelT, ViewT]):
                 scan_forward=not newest_first,
             )
 
-        items, last_key = self._collect(
-            fetch, limit=limit, start_key=start_key, filtered=filter is not None, index=index
+        return self._paged(
+            fetch,
+            fingerprint=fingerprint,
+            next_token=next_token,
+            limit=limit,
+            filtered=filter is not None,
+            index=index,
+            partition_wire=partition_wire,
+            view=view_cls,
+            zone=zone,
         )
-        token = encode_token(last_key, fingerprint, self._secret())
-        return self._views(items, view_cls, zone), token
 
     def _scan(
         self,
@@ -292,16 +287,6 @@ class ReadApi(_Api[ModelT], Generic[ModelT, ViewT]):
         fingerprint = query_fingerprint(
             "scan", self.gateway.table_name, self._filter_signature(filter)
         )
-        start_key = None
-        if next_token is not None:
-            start_key = decode_token(
-                next_token,
-                fingerprint,
-                self.meta,
-                index_name=None,
-                secret=self._secret(),
-                max_age=self.config.pagination_token_ttl,
-            )
         fields = self._projection(projection, view_cls, None)
 
         def fetch(limit: int, start_key: dict[str, Any] | None) -> Page:
@@ -309,11 +294,48 @@ class ReadApi(_Api[ModelT], Generic[ModelT, ViewT]):
                 filter=filter, projection=fields, limit=limit, start_key=start_key
             )
 
+        return self._paged(
+            fetch,
+            fingerprint=fingerprint,
+            next_token=next_token,
+            limit=limit,
+            filtered=filter is not None,
+            index=None,
+            partition_wire=None,
+            view=view_cls,
+            zone=zone,
+        )
+
+    def _paged(
+        self,
+        fetch: Callable[..., Page],
+        *,
+        fingerprint: str,
+        next_token: str | None,
+        limit: int,
+        filtered: bool,
+        index: str | None,
+        partition_wire: dict[str, Any] | None,
+        view: type[AnyView],
+        zone: tzinfo | None,
+    ) -> tuple[list[AnyView], str | None]:
+        """Resume from ``next_token`` (validated), collect one page, issue the next token."""
+        start_key = None
+        if next_token is not None:
+            start_key = decode_token(
+                next_token,
+                fingerprint,
+                self.meta,
+                index_name=index,
+                partition_value=partition_wire,
+                secret=self._secret(),
+                max_age=self.config.pagination_token_ttl,
+            )
         items, last_key = self._collect(
-            fetch, limit=limit, start_key=start_key, filtered=filter is not None, index=None
+            fetch, limit=limit, start_key=start_key, filtered=filtered, index=index
         )
         token = encode_token(last_key, fingerprint, self._secret())
-        return self._views(items, view_cls, zone), token
+        return self._views(items, view, zone), token
 
     def _iterate(
         self, page: Callable[..., tuple[list[AnyView], str | None]], **kwargs: Any
