@@ -93,7 +93,17 @@ def _check_existing(meta: TableMeta, table: dict[str, Any], client: Any, timeout
             f"table {name} exists with key schema {table.get('KeySchema')}, but "
             f"{meta.model_name}.Meta declares {expected}"
         )
-    present = {i["IndexName"] for i in table.get("GlobalSecondaryIndexes", [])}
+    present = {i["IndexName"]: i for i in table.get("GlobalSecondaryIndexes", [])}
+    for index_name, index in present.items():
+        if index_name not in meta.gsis:
+            continue
+        gsi = meta.gsi(index_name)
+        wanted = _key_schema(gsi.partition_key, gsi.sort_key)
+        if index.get("KeySchema") != wanted:
+            raise ConfigurationError(
+                f"table {name}: index {index_name} exists with key schema "
+                f"{index.get('KeySchema')}, but {meta.model_name}.Meta declares {wanted}"
+            )
     types = {a["AttributeName"]: a["AttributeType"] for a in table["AttributeDefinitions"]}
     for index_name in meta.gsis:
         if index_name in present:
@@ -168,10 +178,14 @@ def ensure_tables(
             except ConfigurationError:
                 raise
             except Exception as exc:
-                # Another process created it between describe and create: fine.
+                # Another process created it between describe and create: check it like any
+                # existing table (it may come from another version of the model).
                 if getattr(exc, "error_code", None) != "ResourceInUseException":
                     raise
-            table = _wait_active(client, table_name, timeout)
+                table = _wait_active(client, table_name, timeout)
+                _check_existing(meta, table, client, timeout)
+            else:
+                _wait_active(client, table_name, timeout)
         else:
             table = _wait_active(client, table_name, timeout)
             _check_existing(meta, table, client, timeout)

@@ -19,12 +19,11 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from datetime import tzinfo
-from functools import cache
-from typing import Annotated, Any, ClassVar, Generic, TypeVar
+from typing import Any, ClassVar, Generic, TypeVar
 
 import pydantic
 from boto3.dynamodb.conditions import ConditionBase
-from pydantic import TypeAdapter
+from pydantic import BaseModel
 
 from dynamodb_wrapper.config import DynamoDBConfig
 from dynamodb_wrapper.core.codec import encode_key, encode_key_value, key_identity, key_of
@@ -43,7 +42,7 @@ from dynamodb_wrapper.core.model import (
 )
 from dynamodb_wrapper.core.pagination import decode_token, encode_token, query_fingerprint
 from dynamodb_wrapper.core.table_gateway import Page, TableGateway, create_table_gateway
-from dynamodb_wrapper.core.timeutils import get_zone, utc_now
+from dynamodb_wrapper.core.timeutils import format_utc, get_zone, utc_now
 from dynamodb_wrapper.exceptions import (
     ConditionCheckFailedError,
     ItemAlreadyExistsError,
@@ -59,6 +58,7 @@ DtoT = TypeVar("DtoT", bound=StrictModel)
 AnyView = TypeVar("AnyView", bound=FlexibleView)
 
 MAX_PAGE_SIZE = 1000
+_UPDATE_ATTEMPTS = 5
 _FILTERED_PAGE = 100  # items evaluated per request when a filter may drop many of them
 
 
@@ -396,6 +396,11 @@ class WriteApi(_Api[ModelT], Generic[ModelT, DtoT]):
 
     # ------------------------------------------------------------------ helpers
 
+    @property
+    def _stamped(self) -> bool:
+        """Whether the model keeps ``created_at``/``updated_at`` (maintained automatically)."""
+        return {"created_at", "updated_at"} <= self.model.model_fields.keys()
+
     def _build(self, dto: StrictModel, **overrides: Any) -> ModelT:
         """The domain model for ``dto``, stamped ``created_at = updated_at = now``."""
         if not isinstance(dto, self.dto):
@@ -403,7 +408,8 @@ class WriteApi(_Api[ModelT], Generic[ModelT, DtoT]):
                 f"expected a {self.dto.__name__}, got {type(dto).__name__}", field="dto"
             )
         now = utc_now()
-        data = {"created_at": now, "updated_at": now, **dict(dto), **overrides}
+        stamps = {"created_at": now, "updated_at": now} if self._stamped else {}
+        data = {**stamps, **dict(dto), **overrides}
         model: Any = self.model.model_validate(data)
         return model  # type: ignore[no-any-return]
 
@@ -421,9 +427,10 @@ class WriteApi(_Api[ModelT], Generic[ModelT, DtoT]):
                 raise ValidationError(f"key field {name!r} cannot be changed", field=name)
             if name in self.immutable_fields:
                 raise ValidationError(f"field {name!r} cannot be changed", field=name)
-            adapter = _field_adapter(self.dto, self.model, name)
             try:
-                out[name] = None if value is None else adapter.validate_python(value)
+                out[name] = (
+                    None if value is None else _validate_field(self.dto, self.model, name, value)
+                )
             except pydantic.ValidationError as exc:
                 first = exc.errors()[0]
                 raise ValidationError(
@@ -483,20 +490,59 @@ class WriteApi(_Api[ModelT], Generic[ModelT, DtoT]):
     ) -> ModelT:
         """Change some fields of an existing item (``None`` removes an optional field).
 
+        Changes are validated with every rule of the DTO, cross-field rules included, against
+        the stored item merged with the changes. The write is then conditional on the item being
+        unchanged since it was read (its ``updated_at``), so a concurrent update can never make
+        the validated combination stale; on such a race the update is re-read, re-validated and
+        re-sent (up to ``_UPDATE_ATTEMPTS`` times).
+
+        ``update`` adds raw actions (atomic counters, list appends) applied in the same write.
+
         Raises:
+            ValidationError: A change is invalid (nothing written).
             ItemNotFoundError: No such item (the domain's subclass).
             ConditionCheckFailedError: ``condition`` was false; ``.item`` is the stored item.
         """
+        if update is None and not changes:
+            raise ValidationError(
+                "changes must be a non-empty dict of field: value", field="changes"
+            )
         values = self._validated_changes(changes) if changes else {}
-        update = update or Update()
-        for name, value in values.items():
-            if value is None:
-                update.remove(name)
-            else:
-                update.set(name, value)
-        if "updated_at" not in update.paths:
-            update.set("updated_at", utc_now())
-        return self._apply(key, update, condition)
+        for attempt in range(1, _UPDATE_ATTEMPTS + 1):
+            actions = Update(list(update.actions) if update is not None else [])
+            for name, value in values.items():
+                if value is None:
+                    actions.remove(name)
+                else:
+                    actions.set(name, value)
+            if self._stamped and "updated_at" not in actions.paths:
+                actions.set("updated_at", utc_now())
+            stamp = self._validate_merged(key, values) if values else None
+            full = condition
+            if stamp is not None:
+                guard = Attr("updated_at").eq(stamp)
+                full = guard if condition is None else guard & condition
+            try:
+                return self._apply(key, actions, full)
+            except ConditionCheckFailedError as exc:
+                raced = stamp is not None and (exc.item or {}).get("updated_at") != stamp
+                if not raced or attempt == _UPDATE_ATTEMPTS:
+                    raise
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def _validate_merged(self, key: Mapping[str, Any], values: Mapping[str, Any]) -> str | None:
+        """Validate the stored item merged with ``values`` as a DTO; return the stored
+        ``updated_at`` (wire form) the write must still find, or ``None`` for unstamped models."""
+        current = self._get_model(key)
+        if current is None:
+            raise self._not_found(key)
+        merged = {
+            name: getattr(current, name) for name in self.dto.model_fields if hasattr(current, name)
+        }
+        merged.update({k: v for k, v in values.items() if k in self.dto.model_fields})
+        merged = {k: v for k, v in merged.items() if v is not None}
+        self.dto.model_validate(merged)
+        return format_utc(current.__dict__["updated_at"]) if self._stamped else None
 
     def _apply(
         self, key: Mapping[str, Any], update: Update, condition: ConditionBase | None = None
@@ -542,12 +588,16 @@ class WriteApi(_Api[ModelT], Generic[ModelT, DtoT]):
         if not models:
             return 0
         keys = [{k: getattr(m, k) for k in self.meta.key_attributes} for m in models]
-        existing = {
-            key_identity(key_of(item, self.meta)): item
-            for item in self.gateway.batch_get(
-                keys, projection=[*self.meta.key_attributes, "created_at"]
-            )
-        }
+        existing = (
+            {
+                key_identity(key_of(item, self.meta)): item
+                for item in self.gateway.batch_get(
+                    keys, projection=[*self.meta.key_attributes, "created_at"]
+                )
+            }
+            if self._stamped
+            else {}
+        )
         items = []
         for model in models:
             item = model.to_dynamodb_item()
@@ -557,21 +607,37 @@ class WriteApi(_Api[ModelT], Generic[ModelT, DtoT]):
             items.append(item)
         return self.gateway.batch_write(items, on_progress=on_progress)
 
+    def _update_each(
+        self,
+        targets: Iterable[tuple[Mapping[str, Any], Mapping[str, Any], ConditionBase | None]],
+    ) -> int:
+        """``_update(key, changes, condition=...)`` for each target, one conditional write each.
+
+        Targets whose condition no longer holds, or that were deleted since they were read, are
+        skipped (they changed concurrently). Returns how many were updated.
+        """
+        updated = 0
+        for key, changes, condition in targets:
+            try:
+                self._update(key, changes, condition=condition)
+            except (ConditionCheckFailedError, ItemNotFoundError):
+                continue
+            updated += 1
+        return updated
+
     def _delete_many(self, keys: Iterable[Mapping[str, Any]]) -> int:
         """Batch delete (missing items are ignored)."""
         return self.gateway.batch_write(deletes=list(keys))
 
 
-@cache
-def _field_adapter(dto: type[StrictModel], model: type[DynamoModel], name: str) -> TypeAdapter[Any]:
-    """A validator for one field, with the DTO's constraints when the DTO declares it."""
-    fields = dto.model_fields if name in dto.model_fields else model.model_fields
-    info = fields.get(name)
-    if info is None:
+def _validate_field(dto: type[StrictModel], model: type[DynamoModel], name: str, value: Any) -> Any:
+    """``value`` validated (and normalised) by every rule the DTO (else the model) declares for
+    field ``name``, field validators included, without building a whole DTO."""
+    owner: type[BaseModel] = dto if name in dto.model_fields else model
+    if name not in owner.model_fields:
         raise ValidationError(
             f"unknown field {name!r}; known: {sorted(model.model_fields)}", field=name
         )
-    annotation: Any = info.annotation
-    if info.metadata:
-        annotation = Annotated[annotation, *info.metadata]
-    return TypeAdapter(annotation)
+    instance = owner.model_construct()
+    owner.__pydantic_validator__.validate_assignment(instance, name, value)
+    return instance.__dict__[name]

@@ -27,7 +27,7 @@ from pydantic import BaseModel
 
 from dynamodb_wrapper.config import DynamoDBConfig
 from dynamodb_wrapper.core.client import get_client
-from dynamodb_wrapper.core.codec import check_item, encode_key, key_identity, key_of
+from dynamodb_wrapper.core.codec import check_item, decode_item, encode_key, key_identity, key_of
 from dynamodb_wrapper.core.errors import translate_errors
 from dynamodb_wrapper.core.expressions import (
     ExpressionBuilder,
@@ -387,6 +387,16 @@ class TableGateway:
             if start_key is None:
                 return
 
+    def iter_query_items(self, partition_value: Any, **kwargs: Any) -> Iterator[dict[str, Any]]:
+        """Every matching item decoded to plain Python (for write-side sweeps)."""
+        for page in self.iter_query_pages(partition_value, **kwargs):
+            yield from map(decode_item, page.items)
+
+    def iter_scan_items(self, **kwargs: Any) -> Iterator[dict[str, Any]]:
+        """Every scanned item decoded to plain Python (for write-side sweeps)."""
+        for page in self.iter_scan_pages(**kwargs):
+            yield from map(decode_item, page.items)
+
     def query_count(self, partition_value: Any, **kwargs: Any) -> int:
         """Number of matching items, with ``Select=COUNT`` over all pages (no items fetched)."""
         return sum(
@@ -479,6 +489,7 @@ class TableGateway:
                         items=found,
                         operation="BatchGetItem",
                         table=self.table_name,
+                        retryable=getattr(exc, "retryable", False),
                     ) from exc
                 found.extend(response.get("Responses", {}).get(self.table_name, []))
                 left = response.get("UnprocessedKeys", {}).get(self.table_name)

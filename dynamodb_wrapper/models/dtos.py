@@ -10,17 +10,18 @@ from __future__ import annotations
 import re
 from datetime import datetime
 from decimal import Decimal
-from typing import Annotated, Any, Self
+from typing import Annotated, Any
 from urllib.parse import urlparse
 
 from croniter import croniter
-from pydantic import AfterValidator, ConfigDict, Field, field_validator, model_validator
+from pydantic import AfterValidator, ConfigDict, Field, ValidationInfo, field_validator
 
 from dynamodb_wrapper.core.model import StrictModel, UTCDateTime
 from dynamodb_wrapper.models.domain_models import (
     PipelineConfigFields,
     PipelineRunLogFields,
     RunStatus,
+    StageInfo,
     TableConfigFields,
 )
 
@@ -155,6 +156,10 @@ def _check_location(value: str) -> str:
             + ", ".join(sorted(_LOCATION_SCHEMES))
         )
     if parsed.scheme.lower() == "jdbc":
+        # jdbc:<subprotocol>:<details>, e.g. jdbc:postgresql://host/db
+        subprotocol, _, details = value[5:].partition(":")
+        if not subprotocol or not details:
+            raise ValueError("JDBC URLs look like jdbc:<driver>:<details>")
         return value
     if not (parsed.netloc or parsed.path.strip("/")):
         raise ValueError("URI has no bucket, host or path")
@@ -182,15 +187,13 @@ class TableConfigUpsert(TableConfigFields, WriteDTO):
             )
         return value.upper() if value is not None else None
 
-    @model_validator(mode="after")
-    def _retention(self) -> Self:
-        if (
-            self.archive_after_days is not None
-            and self.retention_days is not None
-            and self.archive_after_days >= self.retention_days
-        ):
+    @field_validator("archive_after_days")
+    @classmethod
+    def _retention(cls, value: int | None, info: ValidationInfo) -> int | None:
+        retention = info.data.get("retention_days")  # declared before, so already validated
+        if value is not None and retention is not None and value >= retention:
             raise ValueError("archive_after_days must be less than retention_days")
-        return self
+        return value
 
 
 class PipelineRunLogUpsert(PipelineRunLogFields, WriteDTO):
@@ -208,12 +211,18 @@ class PipelineRunLogUpsert(PipelineRunLogFields, WriteDTO):
     memory_usage_gb: float | None = Field(default=None, ge=0)
     expires_at: int | None = Field(default=None, gt=0)
 
-    @model_validator(mode="after")
-    def _times(self) -> Self:
-        _check_order(self.start_time, self.end_time)
-        for stage in self.stages:
+    @field_validator("end_time")
+    @classmethod
+    def _end_after_start(cls, value: datetime | None, info: ValidationInfo) -> datetime | None:
+        _check_order(info.data.get("start_time"), value)
+        return value
+
+    @field_validator("stages")
+    @classmethod
+    def _stage_times(cls, stages: list[StageInfo]) -> list[StageInfo]:
+        for stage in stages:
             _check_order(stage.start_time, stage.end_time, f"stage {stage.stage_name!r}: ")
-        return self
+        return stages
 
 
 def _check_order(start: datetime | None, end: datetime | None, prefix: str = "") -> None:

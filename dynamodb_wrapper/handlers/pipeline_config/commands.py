@@ -6,14 +6,10 @@ from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime
 from typing import Any
 
-from boto3.dynamodb.conditions import ConditionBase
-
-from dynamodb_wrapper.core.codec import decode_item
-from dynamodb_wrapper.core.expressions import Attr, SortCondition, Update
+from dynamodb_wrapper.core.expressions import Attr, ConditionBase, SortCondition, Update
 from dynamodb_wrapper.core.repository import WriteApi
 from dynamodb_wrapper.core.timeutils import format_utc, utc_now
 from dynamodb_wrapper.exceptions import (
-    ConditionCheckFailedError,
     PipelineConfigAlreadyExistsError,
     PipelineConfigNotFoundError,
 )
@@ -95,24 +91,17 @@ class PipelineConfigWriteApi(WriteApi[PipelineConfig, PipelineConfigUpsert]):
         meanwhile is left alone. Returns how many were archived."""
         stale = Attr("updated_at").lt(format_utc(older_than, "older_than"))
         archived_at = format_utc(utc_now())
-        archived = 0
-        for page in self.gateway.iter_query_pages(
+        candidates = self.gateway.iter_query_items(
             True,
             index_name="ActivePipelinesIndex",
             sort=SortCondition("lt", (older_than,)),
             projection=["pipeline_id", "tags"],
-        ):
-            for item in map(decode_item, page.items):
-                try:
-                    self._update(
-                        {"pipeline_id": item["pipeline_id"]},
-                        {
-                            "is_active": False,
-                            "tags": {**item.get("tags", {}), "archived": archived_at},
-                        },
-                        condition=stale,
-                    )
-                except (ConditionCheckFailedError, PipelineConfigNotFoundError):
-                    continue
-                archived += 1
-        return archived
+        )
+        return self._update_each(
+            (
+                {"pipeline_id": item["pipeline_id"]},
+                {"is_active": False, "tags": {**item.get("tags", {}), "archived": archived_at}},
+                stale,
+            )
+            for item in candidates
+        )

@@ -12,7 +12,6 @@ from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime, timedelta
 from typing import Any
 
-from dynamodb_wrapper.core.codec import decode_item
 from dynamodb_wrapper.core.expressions import Attr, SortCondition, Update
 from dynamodb_wrapper.core.model import coerce_enum
 from dynamodb_wrapper.core.repository import WriteApi
@@ -230,18 +229,17 @@ class PipelineRunLogsWriteApi(WriteApi[PipelineRunLog, PipelineRunLogUpsert]):
         """Cancel every pending or running run of a pipeline; runs that finish meanwhile are
         left as they are. Returns how many were cancelled."""
         cancelled = 0
-        for page in self.gateway.iter_query_pages(
+        for item in self.gateway.iter_query_items(
             pipeline_id,
             index_name="PipelineRunsIndex",
             filter=Attr("status").is_in(list(_OPEN)),
             projection=["run_id"],
         ):
-            for item in map(decode_item, page.items):
-                try:
-                    self.cancel_pipeline_run(item["run_id"], reason)
-                except (InvalidStatusTransitionError, PipelineRunLogNotFoundError):
-                    continue
-                cancelled += 1
+            try:
+                self.cancel_pipeline_run(item["run_id"], reason)
+            except (InvalidStatusTransitionError, PipelineRunLogNotFoundError):
+                continue
+            cancelled += 1
         return cancelled
 
     @staticmethod
@@ -281,20 +279,16 @@ class PipelineRunLogsWriteApi(WriteApi[PipelineRunLog, PipelineRunLogUpsert]):
         """Delete runs started before ``older_than`` (aware): through the pipeline index when
         ``pipeline_id`` is given, else a scan. Returns how many were deleted."""
         cutoff = require_aware(older_than, "older_than")
-        pages = (
-            self.gateway.iter_query_pages(
+        keys = (
+            self.gateway.iter_query_items(
                 pipeline_id,
                 index_name="PipelineRunsIndex",
                 sort=SortCondition("lt", (cutoff,)),
                 projection=["run_id"],
             )
             if pipeline_id is not None
-            else self.gateway.iter_scan_pages(
+            else self.gateway.iter_scan_items(
                 filter=Attr("start_time").lt(cutoff), projection=["run_id"]
             )
         )
-        deleted = 0
-        for page in pages:
-            keys: list[Mapping[str, Any]] = [decode_item(i) for i in page.items]
-            deleted += self._delete_many(keys) if keys else 0
-        return deleted
+        return self._delete_many(keys)

@@ -1,0 +1,1 @@
+"""CQRS handlers: one package per domain, each with a ``*ReadApi`` and a ``*WriteApi``."""
