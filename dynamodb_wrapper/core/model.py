@@ -18,6 +18,7 @@ __all__ = [
     "DynamoDBMixin",
     "DynamoModel",
     "FlexibleView",
+    "NestedValueError",
     "StrictModel",
     "coerce_enum",
     "localize_datetimes",
@@ -42,11 +43,23 @@ def _as_utc(value: datetime) -> datetime:
 UTCDateTime = Annotated[AwareDatetime, AfterValidator(_as_utc)]
 
 
+class NestedValueError(ValueError):
+    """A validator error about a value nested inside a field (``subpath``: ``"a.b[2]"``)."""
+
+    def __init__(self, message: str, subpath: str) -> None:
+        super().__init__(message)
+        self.subpath = subpath
+
+
 def validation_error(exc: pydantic.ValidationError, model: str) -> ValidationError:
-    """Our ValidationError for pydantic's, naming the first offending field."""
+    """Our ValidationError for pydantic's, naming the first offending field (dotted path)."""
     errors = exc.errors(include_url=False)
     first = errors[0]
     field = ".".join(str(p) for p in first["loc"]) or None
+    cause = first.get("ctx", {}).get("error")
+    if isinstance(cause, NestedValueError) and field:
+        sep = "" if cause.subpath.startswith("[") else "."
+        field = f"{field}{sep}{cause.subpath}"
     more = f" (+{len(errors) - 1} more)" if len(errors) > 1 else ""
     return ValidationError(
         f"invalid {model}: {field or 'value'}: {first['msg']}{more}",

@@ -51,7 +51,7 @@ def encode_token(
     if last_key is None:
         return None
     payload = json.dumps(
-        {"v": _VERSION, "t": int(time.time()), "q": fingerprint, "k": last_key},
+        {"v": _VERSION, "t": int(time.time() * 1000), "q": fingerprint, "k": last_key},
         separators=(",", ":"),
         default=_bytes_as_b64,
     ).encode("utf-8")
@@ -107,8 +107,10 @@ def decode_token(
         raise _invalid("unreadable payload") from None
     if not isinstance(document, dict) or document.get("v") != _VERSION:
         raise _invalid("unknown token version")
-    issued = document.get("t")
-    if max_age is not None and (not isinstance(issued, int) or time.time() - issued > max_age):
+    issued = document.get("t")  # milliseconds since the epoch
+    if max_age is not None and (
+        not isinstance(issued, int) or time.time() * 1000 - issued > max_age * 1000
+    ):
         raise _invalid(f"expired (tokens are valid for {max_age:.0f} s)")
     if document.get("q") != fingerprint:
         raise _invalid("it belongs to a different query (index, partition, range or filter)")

@@ -428,16 +428,14 @@ class WriteApi(_Api[ModelT], Generic[ModelT, DtoT]):
             if name in self.immutable_fields:
                 raise ValidationError(f"field {name!r} cannot be changed", field=name)
             try:
-                out[name] = (
-                    None if value is None else _validate_field(self.dto, self.model, name, value)
-                )
+                # None is validated too: only fields that may be None can be removed.
+                out[name] = _validate_field(self.dto, self.model, name, value)
             except pydantic.ValidationError as exc:
                 first = exc.errors()[0]
+                reason = "cannot be removed" if value is None else first["msg"]
                 raise ValidationError(
-                    f"invalid {name}: {first['msg']}", field=name, errors=exc.errors()
+                    f"invalid {name}: {reason}", field=name, errors=exc.errors()
                 ) from None
-            if value is None and self.model.model_fields[name].is_required():
-                raise ValidationError(f"required field {name!r} cannot be removed", field=name)
         return out
 
     # ------------------------------------------------------------------ primitives

@@ -89,7 +89,7 @@ class LogLevel(StrEnum):
 
 
 class _Nested(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
 
 
 class StageInfo(_Nested):
@@ -99,8 +99,8 @@ class StageInfo(_Nested):
     status: RunStatus
     start_time: UTCDateTime | None = None
     end_time: UTCDateTime | None = None
-    duration_seconds: float | None = None
-    records_processed: int | None = None
+    duration_seconds: float | None = Field(default=None, ge=0)
+    records_processed: int | None = Field(default=None, ge=0)
     error_message: str | None = None
 
 

@@ -7,6 +7,7 @@ naming the field. Datetimes must be timezone-aware (naive values are refused, ne
 
 from __future__ import annotations
 
+import math
 import re
 from datetime import datetime
 from decimal import Decimal
@@ -16,7 +17,7 @@ from urllib.parse import urlparse
 from croniter import croniter
 from pydantic import AfterValidator, ConfigDict, Field, ValidationInfo, field_validator
 
-from dynamodb_wrapper.core.model import StrictModel, UTCDateTime
+from dynamodb_wrapper.core.model import NestedValueError, StrictModel, UTCDateTime
 from dynamodb_wrapper.models.domain_models import (
     PipelineConfigFields,
     PipelineRunLogFields,
@@ -35,7 +36,7 @@ __all__ = [
     "validate_identifier",
 ]
 
-_ID = re.compile(r"^[A-Za-z0-9._:-]{1,255}$")
+_ID = re.compile(r"[A-Za-z0-9._:-]{1,255}")
 _RATE = re.compile(r"^rate\(\s*[1-9]\d*\s+(minute|minutes|hour|hours|day|days)\s*\)$")
 _LOCATION_SCHEMES = frozenset(
     {
@@ -88,7 +89,7 @@ ALLOWED_TRANSITIONS: dict[RunStatus, frozenset[RunStatus]] = {
 
 def validate_identifier(value: str) -> str:
     """An id: 1-255 characters of ``[A-Za-z0-9._:-]``."""
-    if not isinstance(value, str) or not _ID.match(value):
+    if not isinstance(value, str) or not _ID.fullmatch(value):
         raise ValueError("must be 1-255 characters of letters, digits, '.', '_', ':' or '-'")
     return value
 
@@ -107,26 +108,94 @@ def _check_cron(value: str | None) -> str | None:
         expression[5:-1] if expression.startswith("cron(") and expression.endswith(")") else None
     )
     if inner is not None:
-        # AWS EventBridge: 6 fields (min hour day-of-month month day-of-week year), '?' allowed.
-        fields = inner.split()
-        if len(fields) != 6:
-            raise ValueError("cron(...) expressions take 6 fields")
-        candidate = " ".join(f.replace("?", "*") for f in fields[:5])
-    else:
-        candidate = expression
-    if not croniter.is_valid(candidate):
+        _check_aws_cron(inner, value)
+    elif not croniter.is_valid(expression):
         raise ValueError(f"{value!r} is not a valid cron expression")
     return expression
 
 
+_MONTHS = ("JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC")
+_WEEKDAYS = ("SUN", "MON", "TUE", "WED", "THU", "FRI", "SAT")
+_DOM_SPECIAL = re.compile(r"L|LW|L-([1-9]|[12]\d|30)|([1-9]|[12]\d|3[01])W")
+_DOW_SPECIAL = re.compile(r"L|[1-7]L|[1-7]#[1-5]")
+
+
+def _aws_value(text: str, low: int, high: int, names: tuple[str, ...]) -> bool:
+    if text.upper() in names:
+        return True
+    return text.isdigit() and low <= int(text) <= high
+
+
+def _aws_field(
+    text: str,
+    low: int,
+    high: int,
+    names: tuple[str, ...] = (),
+    special: re.Pattern[str] | None = None,
+) -> bool:
+    for part in text.split(","):
+        if special is not None and special.fullmatch(part.upper()):
+            continue
+        base, slash, step = part.partition("/")
+        if slash and not (step.isdigit() and int(step) > 0):
+            return False
+        if base == "*":
+            continue
+        first, dash, last = base.partition("-")
+        if not all(_aws_value(v, low, high, names) for v in ([first, last] if dash else [first])):
+            return False
+    return True
+
+
+def _check_aws_cron(inner: str, original: str) -> None:
+    """AWS EventBridge ``cron(min hour day-of-month month day-of-week year)``: one of the two
+    day fields must be ``?``; ``L``, ``W`` and ``#`` are allowed where AWS allows them."""
+    fields = inner.split()
+    if len(fields) != 6:
+        raise ValueError("cron(...) expressions take 6 fields: min hour dom month dow year")
+    minute, hour, dom, month, dow, year = fields
+    if (dom == "?") == (dow == "?"):
+        raise ValueError("in cron(...), exactly one of day-of-month and day-of-week must be '?'")
+    checks = (
+        ("minutes", _aws_field(minute, 0, 59)),
+        ("hours", _aws_field(hour, 0, 23)),
+        ("day-of-month", dom == "?" or _aws_field(dom, 1, 31, special=_DOM_SPECIAL)),
+        ("month", _aws_field(month, 1, 12, _MONTHS)),
+        ("day-of-week", dow == "?" or _aws_field(dow, 1, 7, _WEEKDAYS, _DOW_SPECIAL)),
+        ("year", _aws_field(year, 1970, 2199)),
+    )
+    for name, ok in checks:
+        if not ok:
+            raise ValueError(f"{original!r}: invalid {name} field")
+
+
 class WriteDTO(StrictModel):
-    """Base of write DTOs: frozen, no unknown fields, NaN/infinity refused."""
+    """Base of write DTOs: frozen, no unknown fields, NaN/infinity refused (in free-form maps
+    and lists too)."""
 
     model_config = ConfigDict(frozen=True, extra="forbid", allow_inf_nan=False)
+
+    @field_validator("*")
+    @classmethod
+    def _finite_numbers(cls, value: Any) -> Any:
+        if isinstance(value, dict | list):
+            _reject_non_finite(value, "")
+        return value
 
     def changes(self) -> dict[str, Any]:
         """The fields the caller set explicitly (for partial updates)."""
         return {name: getattr(self, name) for name in self.model_fields_set}
+
+
+def _reject_non_finite(value: Any, path: str) -> None:
+    if isinstance(value, float | Decimal) and not math.isfinite(value):
+        raise NestedValueError(f"{path or 'value'}: NaN and infinity cannot be stored", path)
+    if isinstance(value, dict):
+        for key, item in value.items():
+            _reject_non_finite(item, f"{path}.{key}" if path else str(key))
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            _reject_non_finite(item, f"{path}[{index}]")
 
 
 class PipelineConfigUpsert(PipelineConfigFields, WriteDTO):

@@ -253,12 +253,18 @@ def test_nan_and_infinity_refused(field: str, value: float) -> None:
     refused(field, **{field: value})
 
 
-def test_nan_nested_in_a_map_is_refused_when_encoded() -> None:
-    # The DTO types free-form maps as Any, so a nested NaN is caught by the wire codec (still
-    # before any request) and named by its path.
-    dto = make(read_options={"sampling": float("nan")})
+def test_nan_nested_in_a_map_is_refused_by_the_dto() -> None:
+    # Free-form maps are typed Any; the DTO still refuses a nested NaN and names its path.
     with pytest.raises(ValidationError) as info:
-        TableConfig.model_validate(dict(dto)).to_dynamodb_item()
+        make(read_options={"sampling": float("nan")})
+    assert info.value.field == "read_options.sampling"
+
+
+def test_nan_nested_in_a_map_is_also_refused_when_encoded() -> None:
+    # Defence in depth: a domain model built without the DTO is stopped by the wire codec.
+    model = TableConfig.model_validate({**dict(make()), "read_options": {"sampling": float("nan")}})
+    with pytest.raises(ValidationError) as info:
+        model.to_dynamodb_item()
     assert info.value.field == "read_options.sampling"
 
 
