@@ -109,7 +109,7 @@ class ReadApi(_Api[ModelT], Generic[ModelT, ViewT]):
 
     def _zone(self, user_timezone: str | None) -> tzinfo | None:
         name = user_timezone if user_timezone is not None else self.config.user_timezone
-        return get_zone(name) if name else None
+        return get_zone(name) if name is not None else None
 
     def _projection(
         self, projection: Sequence[str] | None, view: type[FlexibleView], index: str | None
@@ -506,41 +506,66 @@ class WriteApi(_Api[ModelT], Generic[ModelT, DtoT]):
                 "changes must be a non-empty dict of field: value", field="changes"
             )
         values = self._validated_changes(changes) if changes else {}
-        for attempt in range(1, _UPDATE_ATTEMPTS + 1):
+
+        def plan(current: ModelT | None) -> tuple[Update, ConditionBase | None]:
             actions = Update(list(update.actions) if update is not None else [])
             for name, value in values.items():
                 if value is None:
                     actions.remove(name)
                 else:
                     actions.set(name, value)
-            if self._stamped and "updated_at" not in actions.paths:
-                actions.set("updated_at", utc_now())
-            stamp = self._validate_merged(key, values) if values else None
-            full = condition
+            if current is not None:
+                self._validate_merged(current, values)
+            return actions, condition
+
+        if not values:  # raw actions only (counters, appends): nothing to validate or read
+            return self._apply(key, self._stamp(plan(None)[0]), condition)
+        return self._guarded(key, plan)
+
+    def _stamp(self, update: Update) -> Update:
+        if self._stamped and "updated_at" not in update.paths:
+            update.set("updated_at", utc_now())
+        return update
+
+    def _guarded(
+        self,
+        key: Mapping[str, Any],
+        plan: Callable[[ModelT], tuple[Update, ConditionBase | None]],
+    ) -> ModelT:
+        """Read-validate-write: read the item (consistently), let ``plan`` build the update and
+        an extra condition from it, and write only if the item is still as read (its
+        ``updated_at``). A concurrent write in between makes the attempt start over (at most
+        ``_UPDATE_ATTEMPTS`` times), so no update is lost and no validation goes stale.
+
+        Raises:
+            ItemNotFoundError: No such item (the domain's subclass).
+            ConditionCheckFailedError: The extra condition was false; ``.item`` is the item.
+        """
+        for attempt in range(1, _UPDATE_ATTEMPTS + 1):
+            current = self._get_model(key)
+            if current is None:
+                raise self._not_found(key)
+            actions, condition = plan(current)
+            actions = self._stamp(actions)
+            stamp = format_utc(current.__dict__["updated_at"]) if self._stamped else None
             if stamp is not None:
                 guard = Attr("updated_at").eq(stamp)
-                full = guard if condition is None else guard & condition
+                condition = guard if condition is None else guard & condition
             try:
-                return self._apply(key, actions, full)
+                return self._apply(key, actions, condition)
             except ConditionCheckFailedError as exc:
                 raced = stamp is not None and (exc.item or {}).get("updated_at") != stamp
                 if not raced or attempt == _UPDATE_ATTEMPTS:
                     raise
         raise AssertionError("unreachable")  # pragma: no cover
 
-    def _validate_merged(self, key: Mapping[str, Any], values: Mapping[str, Any]) -> str | None:
-        """Validate the stored item merged with ``values`` as a DTO; return the stored
-        ``updated_at`` (wire form) the write must still find, or ``None`` for unstamped models."""
-        current = self._get_model(key)
-        if current is None:
-            raise self._not_found(key)
+    def _validate_merged(self, current: ModelT, values: Mapping[str, Any]) -> None:
+        """Validate the stored item merged with ``values`` with every rule of the DTO."""
         merged = {
             name: getattr(current, name) for name in self.dto.model_fields if hasattr(current, name)
         }
         merged.update({k: v for k, v in values.items() if k in self.dto.model_fields})
-        merged = {k: v for k, v in merged.items() if v is not None}
-        self.dto.model_validate(merged)
-        return format_utc(current.__dict__["updated_at"]) if self._stamped else None
+        self.dto.model_validate({k: v for k, v in merged.items() if v is not None})
 
     def _apply(
         self, key: Mapping[str, Any], update: Update, condition: ConditionBase | None = None

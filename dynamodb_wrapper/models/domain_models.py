@@ -7,13 +7,14 @@ declared once, and the DTO can never drift from what the table stores.
 
 from __future__ import annotations
 
+from datetime import datetime
 from decimal import Decimal
 from enum import StrEnum
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, Field, ValidationInfo, field_validator
 
-from dynamodb_wrapper.core.model import DynamoModel, UTCDateTime
+from dynamodb_wrapper.core.model import DynamoModel, StrictModel, UTCDateTime
 from dynamodb_wrapper.core.timeutils import utc_now
 
 __all__ = [
@@ -88,8 +89,8 @@ class LogLevel(StrEnum):
     CRITICAL = "critical"
 
 
-class _Nested(BaseModel):
-    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
+class _Nested(StrictModel):
+    """Nested value models: strict, and their errors are the library's ValidationError."""
 
 
 class StageInfo(_Nested):
@@ -102,6 +103,14 @@ class StageInfo(_Nested):
     duration_seconds: float | None = Field(default=None, ge=0)
     records_processed: int | None = Field(default=None, ge=0)
     error_message: str | None = None
+
+    @field_validator("end_time")
+    @classmethod
+    def _end_after_start(cls, value: datetime | None, info: ValidationInfo) -> datetime | None:
+        start = info.data.get("start_time")
+        if value is not None and start is not None and value < start:
+            raise ValueError("a stage's end_time must not be before its start_time")
+        return value
 
 
 class DataQualityResult(_Nested):

@@ -22,7 +22,6 @@ from dynamodb_wrapper.models.domain_models import (
     PipelineConfigFields,
     PipelineRunLogFields,
     RunStatus,
-    StageInfo,
     TableConfigFields,
 )
 
@@ -286,17 +285,10 @@ class PipelineRunLogUpsert(PipelineRunLogFields, WriteDTO):
         _check_order(info.data.get("start_time"), value)
         return value
 
-    @field_validator("stages")
-    @classmethod
-    def _stage_times(cls, stages: list[StageInfo]) -> list[StageInfo]:
-        for stage in stages:
-            _check_order(stage.start_time, stage.end_time, f"stage {stage.stage_name!r}: ")
-        return stages
 
-
-def _check_order(start: datetime | None, end: datetime | None, prefix: str = "") -> None:
+def _check_order(start: datetime | None, end: datetime | None) -> None:
     if start is not None and end is not None and end < start:
-        raise ValueError(f"{prefix}end_time must not be before start_time")
+        raise ValueError("end_time must not be before start_time")
 
 
 class PipelineRunLogStatusUpdate(WriteDTO):

@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime, timedelta
 from typing import Any
 
-from dynamodb_wrapper.core.expressions import Attr, SortCondition, Update
+from dynamodb_wrapper.core.expressions import Attr, ConditionBase, SortCondition, Update
 from dynamodb_wrapper.core.model import coerce_enum
 from dynamodb_wrapper.core.repository import WriteApi
 from dynamodb_wrapper.core.timeutils import require_aware, to_utc, utc_now
@@ -53,7 +53,7 @@ _OPEN = (RunStatus.PENDING, RunStatus.RUNNING)
 
 
 def new_run_id(now: datetime | None = None) -> str:
-    """A time-ordered run id: ``run-YYYYMMDDTHHMMSSffffffZ-<8 random hex>``."""
+    """A run id ordered by start time: ``run-YYYYMMDDTHHMMSSffffffZ-<8 random hex>``."""
     moment = to_utc(now or utc_now())
     return f"run-{moment.strftime('%Y%m%dT%H%M%S%fZ')}-{secrets.token_hex(4)}"
 
@@ -89,12 +89,12 @@ class PipelineRunLogsWriteApi(WriteApi[PipelineRunLog, PipelineRunLogUpsert]):
         ``run_id`` defaults to a time-ordered id; ``start_time`` defaults to now; ``expires_at``
         follows ``config.run_log_retention_days``. Other ``fields`` are any PipelineRunLog fields.
         """
-        start = fields.pop("start_time", None) or utc_now()
+        start = require_aware(fields.pop("start_time", None) or utc_now(), "start_time")
         fields.setdefault("status", RunStatus.RUNNING)
         if "expires_at" not in fields:
-            fields["expires_at"] = self._expires_at(require_aware(start, "start_time"))
+            fields["expires_at"] = self._expires_at(start)
         dto = PipelineRunLogUpsert(
-            run_id=run_id or new_run_id(),
+            run_id=run_id or new_run_id(start),
             pipeline_id=pipeline_id,
             trigger_type=coerce_enum(TriggerType, trigger_type, "trigger_type"),
             start_time=start,
@@ -124,31 +124,32 @@ class PipelineRunLogsWriteApi(WriteApi[PipelineRunLog, PipelineRunLogUpsert]):
 
     # ------------------------------------------------------------------ progress
 
-    def add_stage(self, run_id: str, stage: StageInfo) -> PipelineRunLog:
-        """Append a stage and make it the current one (only while the run is open)."""
-        update = Update().append("stages", [stage]).set("current_stage", stage.stage_name)
+    def add_stage(self, run_id: str, stage: StageInfo | Mapping[str, Any]) -> PipelineRunLog:
+        """Append a stage (re-validated) and make it the current one, while the run is open."""
+        data = stage.model_dump() if isinstance(stage, StageInfo) else dict(stage)
+        checked = StageInfo.model_validate(data)
+        update = Update().append("stages", [checked]).set("current_stage", checked.stage_name)
         return self._transition(run_id, update, _OPEN)
 
     def update_stage(self, run_id: str, stage_name: str, **changes: Any) -> PipelineRunLog:
-        """Change fields of the stage called ``stage_name``.
+        """Change fields of the stage called ``stage_name`` (validated like ``StageInfo``).
 
-        The write is conditional on the stage still being at the position read, so concurrent
-        stage edits cannot overwrite each other's stage.
+        The write is conditional on the run being unchanged since it was read, so concurrent
+        edits of the run's stages are never lost (a race is re-read and re-applied).
         """
-        run = self._get_model({"run_id": run_id})
-        if run is None:
-            raise self._not_found({"run_id": run_id})
-        position = next((i for i, s in enumerate(run.stages) if s.stage_name == stage_name), None)
-        if position is None:
-            raise ValidationError(f"run {run_id} has no stage {stage_name!r}", field="stage_name")
-        stage = run.stages[position]
-        merged = StageInfo.model_validate({**stage.model_dump(), **changes})
-        path = f"stages[{position}]"
-        return self._apply(
-            {"run_id": run_id},
-            Update().set(path, merged).set("updated_at", utc_now()),
-            Attr(f"{path}.stage_name").eq(stage_name),
-        )
+
+        def plan(run: PipelineRunLog) -> tuple[Update, ConditionBase | None]:
+            position = next(
+                (i for i, s in enumerate(run.stages) if s.stage_name == stage_name), None
+            )
+            if position is None:
+                raise ValidationError(
+                    f"run {run_id} has no stage {stage_name!r}", field="stage_name"
+                )
+            merged = StageInfo.model_validate({**run.stages[position].model_dump(), **changes})
+            return Update().set(f"stages[{position}]", merged), None
+
+        return self._guarded({"run_id": run_id}, plan)
 
     def update_metrics(self, run_id: str, **metrics: Any) -> PipelineRunLog:
         """Set metric fields (records, sizes, cpu hours, data-quality results...)."""

@@ -1,0 +1,5 @@
+"""``python -m dynamodb_wrapper.cli``: the ``dynamodb-wrapper`` command."""
+
+from dynamodb_wrapper.cli import main
+
+main()
