@@ -38,6 +38,7 @@ To disable the plugin: ``pytest -p no:dynamodb_wrapper``.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import uuid
 from collections.abc import Iterator
@@ -81,15 +82,17 @@ def dynamodb_local_endpoint() -> Iterator[str]:
 
 
 @pytest.fixture
-def dynamodb_config(dynamodb_local_endpoint: str) -> DynamoDBConfig:
+def dynamodb_config(dynamodb_local_endpoint: str) -> Iterator[DynamoDBConfig]:
     """A :class:`~dynamodb_wrapper.DynamoDBConfig` for the local endpoint, unique per test.
 
     Each test gets its own ``table_prefix`` (``t<random>``), so tables never collide between
-    tests; create them with ``ensure_tables(dynamodb_config, [...])``.
+    tests; create them with ``ensure_tables(dynamodb_config, [...])``. The test's tables are
+    deleted afterwards: DynamoDB Local slows down, and stops finishing online index builds, when
+    many tables with TTL stay alive on one server.
     """
     from dynamodb_wrapper.config import DynamoDBConfig
 
-    return DynamoDBConfig(
+    config = DynamoDBConfig(
         endpoint_url=dynamodb_local_endpoint,
         region_name="us-east-1",
         aws_access_key_id="local",
@@ -97,3 +100,30 @@ def dynamodb_config(dynamodb_local_endpoint: str) -> DynamoDBConfig:
         table_prefix=f"t{uuid.uuid4().hex[:12]}",
         environment="test",
     )
+    yield config
+    _drop_prefixed_tables(config)
+
+
+def _drop_prefixed_tables(config: DynamoDBConfig) -> None:
+    """Delete every table whose name starts with the config's prefix (best effort)."""
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    from dynamodb_wrapper.core.client import get_client
+
+    client = get_client(config)
+    prefix = f"{config.table_prefix}_"
+    try:
+        names: list[str] = []
+        kwargs: dict[str, str] = {}
+        while True:
+            page = client.list_tables(**kwargs)
+            names.extend(page.get("TableNames", []))
+            if "LastEvaluatedTableName" not in page:
+                break
+            kwargs["ExclusiveStartTableName"] = page["LastEvaluatedTableName"]
+        for name in names:
+            if name.startswith(prefix):
+                with contextlib.suppress(client.exceptions.ResourceNotFoundException):
+                    client.delete_table(TableName=name)
+    except (BotoCoreError, ClientError):  # the server may already be gone at session end
+        return

@@ -69,7 +69,9 @@ class DynamoDBConfig(BaseSettings):
     batch_max_attempts: int = Field(default=10, ge=1, le=100)
     batch_base_delay: float = Field(default=0.05, ge=0)
     batch_max_delay: float = Field(default=5.0, ge=0)
-    batch_time_budget: float = Field(default=120.0, gt=0, description="seconds per batch call")
+    batch_time_budget: float = Field(
+        default=120.0, gt=0, description="seconds one chunk (25 writes / 100 keys) may spend"
+    )
 
     return_consumed_capacity: bool = False
 

@@ -385,8 +385,15 @@ def key_of(item: Mapping[str, Wire], meta: TableMeta) -> dict[str, Wire]:
 
 
 def key_identity(key: Mapping[str, Wire]) -> str:
-    """A hashable, canonical identity of a wire key (for de-duplication and matching)."""
-    return json.dumps(key, sort_keys=True, default=repr)
+    """A hashable, canonical identity of a wire key (for de-duplication and matching).
+
+    Numbers are compared by value (``1`` and ``1.0`` are one key, as in DynamoDB).
+    """
+    canonical = {
+        name: {"N": str(Decimal(wire["N"]).normalize(_EXACT))} if "N" in wire else wire
+        for name, wire in key.items()
+    }
+    return json.dumps(canonical, sort_keys=True, default=repr)
 
 
 def _scalar_size(wire: Wire) -> int:

@@ -41,6 +41,7 @@ from dynamodb_wrapper.exceptions import (
     BatchGetError,
     BatchWriteError,
     ConfigurationError,
+    DynamoDBWrapperError,
     ValidationError,
 )
 
@@ -91,6 +92,16 @@ class CapacityMeter:
     @property
     def total(self) -> float:
         return sum(self.by_operation.values())
+
+
+def _cause_context(exc: DynamoDBWrapperError) -> dict[str, Any]:
+    """What a batch error inherits from the error that stopped it."""
+    return {
+        "retryable": exc.retryable,
+        "error_code": exc.error_code,
+        "request_id": exc.request_id,
+        "retry_attempts": exc.retry_attempts,
+    }
 
 
 def _consumed_units(response: Mapping[str, Any]) -> float | None:
@@ -360,9 +371,12 @@ class TableGateway:
             consistent_read=consistent_read,
             select=select,
         )
-        if total_segments is not None:
-            if segment is None or not 0 <= segment < total_segments:
-                raise ValidationError("segment must be in [0, total_segments)", field="segment")
+        if total_segments is not None or segment is not None:
+            if total_segments is None or segment is None or not 0 <= segment < total_segments:
+                raise ValidationError(
+                    "segment and total_segments go together, with 0 <= segment < total_segments",
+                    field="segment",
+                )
             request["Segment"] = segment
             request["TotalSegments"] = total_segments
         return self._page("Scan", "scan", self._finish(request, builder))
@@ -482,14 +496,14 @@ class TableGateway:
                         "batch_get_item",
                         {"RequestItems": {self.table_name: table_request}},
                     )
-                except Exception as exc:
+                except DynamoDBWrapperError as exc:
                     raise BatchGetError(
-                        f"batch get failed: {exc}",
+                        f"batch get failed: {exc.message}",
                         unprocessed=[*table_request["Keys"], *wire_keys[offset + MAX_BATCH_GET :]],
                         items=found,
                         operation="BatchGetItem",
                         table=self.table_name,
-                        retryable=getattr(exc, "retryable", False),
+                        **_cause_context(exc),
                     ) from exc
                 found.extend(response.get("Responses", {}).get(self.table_name, []))
                 left = response.get("UnprocessedKeys", {}).get(self.table_name)
@@ -558,14 +572,14 @@ class TableGateway:
                         "batch_write_item",
                         {"RequestItems": {self.table_name: pending}},
                     )
-                except Exception as exc:
+                except DynamoDBWrapperError as exc:
                     raise BatchWriteError(
-                        f"batch write failed after {written} request(s): {exc}",
+                        f"batch write failed after {written} request(s): {exc.message}",
                         unprocessed=[*pending, *rest],
                         written=written,
                         operation="BatchWriteItem",
                         table=self.table_name,
-                        retryable=getattr(exc, "retryable", False),
+                        **_cause_context(exc),
                     ) from exc
                 left = response.get("UnprocessedItems", {}).get(self.table_name, [])
                 written += len(pending) - len(left)
@@ -724,7 +738,11 @@ def transact_write(
                 field="actions",
             )
         seen.add(identity)
-    token = client_request_token or str(uuid.uuid4())
+    token = str(uuid.uuid4()) if client_request_token is None else client_request_token
+    if not isinstance(token, str) or not 1 <= len(token) <= 36:
+        raise ValidationError(
+            "client_request_token must be 1-36 characters", field="client_request_token"
+        )
     with translate_errors("TransactWriteItems", ",".join(sorted({a.table for a in actions}))):
         client.transact_write_items(
             TransactItems=[dict(a.request) for a in actions], ClientRequestToken=token
