@@ -111,6 +111,7 @@ from dynamodb_wrapper.models import (
     TableType,
     TimestampedModel,
     TriggerType,
+    VersionedModel,
     WriteDTO,
     validate_identifier,
 )
@@ -198,6 +199,7 @@ __all__ = [
     "Update",
     "ValidationError",
     "VersionConflictError",
+    "VersionedModel",
     "WriteApi",
     "WriteDTO",
     "build_gsi_key_condition",

@@ -44,7 +44,9 @@ def hoist_global_options(args: list[str], params: list[Any]) -> list[str]:
             break
         if arg in flags:
             front.append(arg)
-        elif arg in valued and index + 1 < len(args):
+        elif arg in valued:
+            if index + 1 == len(args):
+                raise typer.BadParameter("a value is required", param_hint=f"'{arg}'")
             front.extend(args[index : index + 2])
             index += 1
         elif arg.split("=", 1)[0] in valued and "=" in arg:

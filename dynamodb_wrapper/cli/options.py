@@ -35,7 +35,7 @@ NextToken = Annotated[
 ]
 AllPages = Annotated[
     bool,
-    typer.Option("--all", help="Fetch every page (streamed with --json)."),
+    typer.Option("--all", help="Fetch every page (streamed with --json; --limit is then ignored)."),
 ]
 FileOption = Annotated[
     Path | None,

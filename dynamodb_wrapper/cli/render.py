@@ -9,7 +9,7 @@ from dataclasses import asdict, dataclass, is_dataclass
 from datetime import UTC, date, datetime, tzinfo
 from decimal import Decimal
 from enum import Enum
-from typing import Any, TypeVar
+from typing import Any
 
 from pydantic import BaseModel
 from rich.console import Console
@@ -37,8 +37,6 @@ __all__ = [
     "stdout_console",
 ]
 
-T = TypeVar("T")
-
 STATUS_STYLES = {
     "success": "green",
     "failed": "bold red",
@@ -64,7 +62,7 @@ def stderr_console() -> Console:
 
 def _decimal(value: Decimal) -> int | float | str:
     """A Decimal as a JSON number when that is exact, else as its string."""
-    if value == value.to_integral_value() and abs(value) < 2**63:
+    if value == value.to_integral_value():
         return int(value)
     as_float = float(value)
     if Decimal(repr(as_float)) == value:
@@ -323,7 +321,7 @@ def error_message(exc: BaseException) -> str:
         table = f"table {exc.table} does not exist" if exc.table else exc.message
         return f"{table}; create the tables with `dynamodb-wrapper tables create`"
     if isinstance(exc, DynamoDBWrapperError):
-        return exc.message
+        return " ".join(exc.message.split())
     text = str(exc)
     if isinstance(exc, OSError) and exc.strerror:
         text = f"{exc.filename}: {exc.strerror}" if exc.filename else exc.strerror

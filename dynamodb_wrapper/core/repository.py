@@ -41,13 +41,20 @@ from dynamodb_wrapper.core.model import (
     localize_datetimes,
 )
 from dynamodb_wrapper.core.pagination import decode_token, encode_token, query_fingerprint
-from dynamodb_wrapper.core.table_gateway import Page, TableGateway, create_table_gateway
+from dynamodb_wrapper.core.table_gateway import (
+    Page,
+    TableGateway,
+    TransactAction,
+    create_table_gateway,
+)
 from dynamodb_wrapper.core.timeutils import format_utc, get_zone, utc_now
 from dynamodb_wrapper.exceptions import (
     ConditionCheckFailedError,
+    DynamoDBWrapperError,
     ItemAlreadyExistsError,
     ItemNotFoundError,
     ValidationError,
+    VersionConflictError,
 )
 
 __all__ = ["MAX_PAGE_SIZE", "ReadApi", "WriteApi"]
@@ -392,7 +399,7 @@ class WriteApi(_Api[ModelT], Generic[ModelT, DtoT]):
     dto: ClassVar[type[StrictModel]]
     already_exists_error: ClassVar[type[ItemAlreadyExistsError]] = ItemAlreadyExistsError
     #: Fields a partial update may not touch (keys are refused anyway).
-    immutable_fields: ClassVar[frozenset[str]] = frozenset({"created_at"})
+    immutable_fields: ClassVar[frozenset[str]] = frozenset({"created_at", "updated_at"})
 
     # ------------------------------------------------------------------ helpers
 
@@ -402,13 +409,15 @@ class WriteApi(_Api[ModelT], Generic[ModelT, DtoT]):
         return {"created_at", "updated_at"} <= self.model.model_fields.keys()
 
     def _build(self, dto: StrictModel, **overrides: Any) -> ModelT:
-        """The domain model for ``dto``, stamped ``created_at = updated_at = now``."""
+        """The domain model for ``dto``, stamped ``created_at = updated_at = now``, version 1."""
         if not isinstance(dto, self.dto):
             raise ValidationError(
                 f"expected a {self.dto.__name__}, got {type(dto).__name__}", field="dto"
             )
         now = utc_now()
-        stamps = {"created_at": now, "updated_at": now} if self._stamped else {}
+        stamps: dict[str, Any] = {"created_at": now, "updated_at": now} if self._stamped else {}
+        if self.meta.version_attribute is not None:
+            stamps[self.meta.version_attribute] = 1
         data = {**stamps, **dict(dto), **overrides}
         model: Any = self.model.model_validate(data)
         return model  # type: ignore[no-any-return]
@@ -425,7 +434,7 @@ class WriteApi(_Api[ModelT], Generic[ModelT, DtoT]):
         for name, value in changes.items():
             if name in self.meta.key_attributes:
                 raise ValidationError(f"key field {name!r} cannot be changed", field=name)
-            if name in self.immutable_fields:
+            if name in self.immutable_fields or name == self.meta.version_attribute:
                 raise ValidationError(f"field {name!r} cannot be changed", field=name)
             try:
                 # None is validated too: only fields that may be None can be removed.
@@ -441,33 +450,33 @@ class WriteApi(_Api[ModelT], Generic[ModelT, DtoT]):
     # ------------------------------------------------------------------ primitives
 
     def _create(self, dto: StrictModel, **overrides: Any) -> ModelT:
-        """Insert a new item; ``already_exists_error`` if the key is taken."""
+        """Insert a new item (version 1); ``already_exists_error`` if the key is taken."""
         model = self._build(dto, **overrides)
+        item = model.to_dynamodb_item()
         try:
-            self.gateway.put_item(
-                model.to_dynamodb_item(), condition=Attr(self.meta.partition_key).not_exists()
-            )
+            self.gateway.put_item(item, condition=Attr(self.meta.partition_key).not_exists())
         except ConditionCheckFailedError as exc:
+            if _own_write(exc, item.get("updated_at")):
+                return model  # our first attempt was stored; only its response was lost
             key = {k: getattr(model, k) for k in self.meta.key_attributes}
             raise self.already_exists_error(
-                f"{self.meta.model_name} {key} already exists",
-                item=exc.item,
-                operation=exc.operation,
-                table=exc.table,
-                error_code=exc.error_code,
-                request_id=exc.request_id,
+                f"{self.meta.model_name} {key} already exists", item=exc.item, **exc.context()
             ) from exc
         return model
 
     def _upsert(self, dto: StrictModel, **overrides: Any) -> ModelT:
-        """Create or replace the item in one write, keeping the stored ``created_at``."""
+        """Create or replace the item in one write, keeping the stored ``created_at`` and
+        incrementing the version."""
         model = self._build(dto, **overrides)
         item = model.to_dynamodb_item()  # full checks: keys, types, 400 KB
+        version = self.meta.version_attribute
         update = Update()
         for name in self.model.model_fields:
             if name in self.meta.key_attributes:
                 continue
-            if name == "created_at":
+            if name == version:
+                update.add(name, 1)
+            elif name == "created_at":
                 update.set_if_not_exists(name, WireValue(item[name]))
             elif name in item:
                 update.set(name, WireValue(item[name]))
@@ -485,6 +494,7 @@ class WriteApi(_Api[ModelT], Generic[ModelT, DtoT]):
         *,
         condition: ConditionBase | None = None,
         update: Update | None = None,
+        expected_version: int | None = None,
     ) -> ModelT:
         """Change some fields of an existing item (``None`` removes an optional field).
 
@@ -492,13 +502,15 @@ class WriteApi(_Api[ModelT], Generic[ModelT, DtoT]):
         the stored item merged with the changes. The write is then conditional on the item being
         unchanged since it was read (its ``updated_at``), so a concurrent update can never make
         the validated combination stale; on such a race the update is re-read, re-validated and
-        re-sent (up to ``_UPDATE_ATTEMPTS`` times).
+        re-sent (up to ``_UPDATE_ATTEMPTS`` times). With ``expected_version`` the update applies
+        only to that version of the item (optimistic locking).
 
         ``update`` adds raw actions (atomic counters, list appends) applied in the same write.
 
         Raises:
             ValidationError: A change is invalid (nothing written).
             ItemNotFoundError: No such item (the domain's subclass).
+            VersionConflictError: The stored version is not ``expected_version``.
             ConditionCheckFailedError: ``condition`` was false; ``.item`` is the stored item.
         """
         if update is None and not changes:
@@ -519,18 +531,15 @@ class WriteApi(_Api[ModelT], Generic[ModelT, DtoT]):
             return actions, condition
 
         if not values:  # raw actions only (counters, appends): nothing to validate or read
-            return self._apply(key, self._stamp(plan(None)[0]), condition)
-        return self._guarded(key, plan)
-
-    def _stamp(self, update: Update) -> Update:
-        if self._stamped and "updated_at" not in update.paths:
-            update.set("updated_at", utc_now())
-        return update
+            return self._apply(key, plan(None)[0], condition, expected_version=expected_version)
+        return self._guarded(key, plan, expected_version=expected_version)
 
     def _guarded(
         self,
         key: Mapping[str, Any],
         plan: Callable[[ModelT], tuple[Update, ConditionBase | None]],
+        *,
+        expected_version: int | None = None,
     ) -> ModelT:
         """Read-validate-write: read the item (consistently), let ``plan`` build the update and
         an extra condition from it, and write only if the item is still as read (its
@@ -539,20 +548,23 @@ class WriteApi(_Api[ModelT], Generic[ModelT, DtoT]):
 
         Raises:
             ItemNotFoundError: No such item (the domain's subclass).
+            VersionConflictError: The stored version is not ``expected_version``.
             ConditionCheckFailedError: The extra condition was false; ``.item`` is the item.
         """
         for attempt in range(1, _UPDATE_ATTEMPTS + 1):
             current = self._get_model(key)
             if current is None:
                 raise self._not_found(key)
+            self._check_version(current.__dict__, expected_version, None)
             actions, condition = plan(current)
-            actions = self._stamp(actions)
             stamp = format_utc(current.__dict__["updated_at"]) if self._stamped else None
             if stamp is not None:
                 guard = Attr("updated_at").eq(stamp)
                 condition = guard if condition is None else guard & condition
             try:
-                return self._apply(key, actions, condition)
+                return self._apply(key, actions, condition, expected_version=expected_version)
+            except VersionConflictError:
+                raise
             except ConditionCheckFailedError as exc:
                 raced = stamp is not None and (exc.item or {}).get("updated_at") != stamp
                 if not raced or attempt == _UPDATE_ATTEMPTS:
@@ -567,32 +579,113 @@ class WriteApi(_Api[ModelT], Generic[ModelT, DtoT]):
         merged.update({k: v for k, v in values.items() if k in self.dto.model_fields})
         self.dto.model_validate({k: v for k, v in merged.items() if v is not None})
 
-    def _apply(
+    def _check_version(
+        self,
+        stored: Mapping[str, Any],
+        expected: int | None,
+        cause: DynamoDBWrapperError | None,
+    ) -> None:
+        """Raise ``VersionConflictError`` if ``stored`` is not at version ``expected``."""
+        version = self.meta.version_attribute
+        if expected is None or version is None or stored.get(version) == expected:
+            return
+        error = VersionConflictError(
+            f"{self.meta.model_name} is at version {stored.get(version)}, not {expected}",
+            item=stored,
+            **(cause.context() if cause is not None else {"table": self.gateway.table_name}),
+        )
+        raise error from cause
+
+    def _conditions(
+        self, condition: ConditionBase | None, expected_version: int | None
+    ) -> ConditionBase:
+        """The item exists, is at ``expected_version`` (if given), and ``condition`` holds."""
+        full = self._exists_condition()
+        version = self.meta.version_attribute
+        if expected_version is not None:
+            if version is None:
+                raise ValidationError(
+                    f"{self.meta.model_name} declares no Meta.version_attribute",
+                    field="expected_version",
+                )
+            full = full & Attr(version).eq(expected_version)
+        return full if condition is None else full & condition
+
+    def _bookkeeping(self, update: Update) -> str | None:
+        """Add ``updated_at = now`` and ``version += 1`` to ``update``; return the stamp."""
+        written_at = None
+        if self._stamped:
+            written_at = format_utc(utc_now())
+            update.set("updated_at", WireValue({"S": written_at}))
+        if self.meta.version_attribute is not None:
+            update.add(self.meta.version_attribute, 1)
+        return written_at
+
+    def _tx_update(
         self, key: Mapping[str, Any], update: Update, condition: ConditionBase | None = None
+    ) -> TransactAction:
+        """A transaction action updating an existing item, with the same bookkeeping."""
+        self._bookkeeping(update)
+        return self.gateway.tx_update(key, update, condition=self._conditions(condition, None))
+
+    def _apply(
+        self,
+        key: Mapping[str, Any],
+        update: Update,
+        condition: ConditionBase | None = None,
+        *,
+        expected_version: int | None = None,
     ) -> ModelT:
-        """Run ``update`` on an existing item under ``condition``; return the new model."""
-        full_condition = self._exists_condition()
-        if condition is not None:
-            full_condition = full_condition & condition
+        """Run ``update`` on an existing item under ``condition``; return the new model.
+
+        The bookkeeping lives here, once: ``updated_at`` is set to now and the version (if the
+        model declares one) is incremented. If the write fails its condition after botocore
+        retried it, and the stored item carries this write's ``updated_at``, the first attempt
+        was applied and only its response was lost: that is reported as success.
+        """
+        written_at = self._bookkeeping(update)
         try:
-            stored = self.gateway.update_item(key, update, condition=full_condition)
+            stored = self.gateway.update_item(
+                key, update, condition=self._conditions(condition, expected_version)
+            )
         except ConditionCheckFailedError as exc:
+            if _own_write(exc, written_at):
+                own: Any = self.model.model_validate(exc.item)
+                return own  # type: ignore[no-any-return]
             if exc.item is None:
                 raise self._not_found(key, exc) from exc
+            self._check_version(exc.item, expected_version, exc)
             raise
         result: Any = self.model.from_dynamodb_item(stored or {})
         return result  # type: ignore[no-any-return]
 
-    def _delete(self, key: Mapping[str, Any], *, condition: ConditionBase | None = None) -> ModelT:
-        """Delete an existing item and return what was stored."""
-        full_condition = self._exists_condition()
-        if condition is not None:
-            full_condition = full_condition & condition
+    def _delete(
+        self,
+        key: Mapping[str, Any],
+        *,
+        condition: ConditionBase | None = None,
+        expected_version: int | None = None,
+    ) -> ModelT | None:
+        """Delete an existing item and return what was stored (``None`` when only a retry of a
+        delete whose response was lost confirmed it).
+
+        Raises:
+            ItemNotFoundError: No such item (the domain's subclass).
+            VersionConflictError: The stored version is not ``expected_version``.
+            ConditionCheckFailedError: ``condition`` was false.
+        """
         try:
-            old = self.gateway.delete_item(key, condition=full_condition, return_values="ALL_OLD")
+            old = self.gateway.delete_item(
+                key,
+                condition=self._conditions(condition, expected_version),
+                return_values="ALL_OLD",
+            )
         except ConditionCheckFailedError as exc:
             if exc.item is None:
+                if exc.retry_attempts:
+                    return None  # our first attempt deleted it; its response was lost
                 raise self._not_found(key, exc) from exc
+            self._check_version(exc.item, expected_version, exc)
             raise
         result: Any = self.model.from_dynamodb_item(old or {})
         return result  # type: ignore[no-any-return]
@@ -611,22 +704,27 @@ class WriteApi(_Api[ModelT], Generic[ModelT, DtoT]):
         if not models:
             return 0
         keys = [{k: getattr(m, k) for k in self.meta.key_attributes} for m in models]
+        version = self.meta.version_attribute
+        kept = [name for name in ("created_at",) if self._stamped]
+        kept += [version] if version is not None else []
         existing = (
             {
                 key_identity(key_of(item, self.meta)): item
                 for item in self.gateway.batch_get(
-                    keys, projection=[*self.meta.key_attributes, "created_at"]
+                    keys, projection=[*self.meta.key_attributes, *kept]
                 )
             }
-            if self._stamped
+            if kept
             else {}
         )
         items = []
         for model in models:
             item = model.to_dynamodb_item()
-            stored = existing.get(key_identity(key_of(item, self.meta)))
-            if stored is not None and "created_at" in stored:
+            stored = existing.get(key_identity(key_of(item, self.meta)), {})
+            if "created_at" in stored:
                 item["created_at"] = stored["created_at"]
+            if version is not None and version in stored:
+                item[version] = {"N": str(int(stored[version]["N"]) + 1)}
             items.append(item)
         return self.gateway.batch_write(items, on_progress=on_progress)
 
@@ -651,6 +749,15 @@ class WriteApi(_Api[ModelT], Generic[ModelT, DtoT]):
     def _delete_many(self, keys: Iterable[Mapping[str, Any]]) -> int:
         """Batch delete (missing items are ignored)."""
         return self.gateway.batch_write(deletes=list(keys))
+
+
+def _own_write(exc: ConditionCheckFailedError, written_at: Any) -> bool:
+    """Whether a failed conditional write is in fact our own earlier attempt: botocore retried
+    (the first response was lost) and the stored item carries this write's ``updated_at``."""
+    if not exc.retry_attempts or not exc.item or written_at is None:
+        return False
+    stamp = written_at["S"] if isinstance(written_at, dict) else written_at
+    return bool(exc.item.get("updated_at") == stamp)
 
 
 def _validate_field(dto: type[StrictModel], model: type[DynamoModel], name: str, value: Any) -> Any:

@@ -89,6 +89,16 @@ class DynamoDBWrapperError(Exception):
         self.retryable = self.retryable_default if retryable is None else retryable
         self.retry_attempts = retry_attempts
 
+    def context(self) -> dict[str, Any]:
+        """The call context, to pass on to an error raised in this one's place."""
+        return {
+            "operation": self.operation,
+            "table": self.table,
+            "error_code": self.error_code,
+            "request_id": self.request_id,
+            "retry_attempts": self.retry_attempts,
+        }
+
     def __str__(self) -> str:
         context = [
             f"{label}={value}"

@@ -33,6 +33,7 @@ __all__ = [
     "TableType",
     "TimestampedModel",
     "TriggerType",
+    "VersionedModel",
 ]
 
 
@@ -124,10 +125,20 @@ class DataQualityResult(_Nested):
 
 
 class TimestampedModel(DynamoModel):
-    """A table model with ``created_at`` / ``updated_at`` (aware UTC)."""
+    """A table model with ``created_at`` / ``updated_at`` (aware UTC), kept by the write APIs."""
 
     created_at: UTCDateTime = Field(default_factory=utc_now)
     updated_at: UTCDateTime = Field(default_factory=utc_now)
+
+
+class VersionedModel(TimestampedModel):
+    """A timestamped model with ``item_version`` for optimistic locking.
+
+    Declare ``version_attribute = "item_version"`` in ``Meta``: the write APIs then start it at
+    1, add one on every write, and accept ``expected_version=`` on updates and deletes.
+    """
+
+    item_version: int = Field(default=0, ge=0)
 
 
 # --------------------------------------------------------------------------- pipeline config
@@ -156,7 +167,7 @@ class PipelineConfigFields(BaseModel):
     updated_by: str | None = None
 
 
-class PipelineConfig(PipelineConfigFields, TimestampedModel):
+class PipelineConfig(PipelineConfigFields, VersionedModel):
     """A pipeline configuration (table ``pipeline_config``)."""
 
     class Meta:
@@ -171,6 +182,7 @@ class PipelineConfig(PipelineConfigFields, TimestampedModel):
             },
             {"name": "EnvironmentIndex", "partition_key": "environment", "sort_key": "created_at"},
         ]
+        version_attribute = "item_version"
 
 
 # --------------------------------------------------------------------------- table config
@@ -208,7 +220,7 @@ class TableConfigFields(BaseModel):
     updated_by: str | None = None
 
 
-class TableConfig(TableConfigFields, TimestampedModel):
+class TableConfig(TableConfigFields, VersionedModel):
     """A table configuration (table ``table_config``)."""
 
     class Meta:
@@ -223,6 +235,7 @@ class TableConfig(TableConfigFields, TimestampedModel):
             },
             {"name": "TableTypeIndex", "partition_key": "table_type", "sort_key": "pipeline_id"},
         ]
+        version_attribute = "item_version"
 
 
 # --------------------------------------------------------------------------- run logs
@@ -267,7 +280,7 @@ class PipelineRunLogFields(BaseModel):
     expires_at: int | None = None
 
 
-class PipelineRunLog(PipelineRunLogFields, TimestampedModel):
+class PipelineRunLog(PipelineRunLogFields, VersionedModel):
     """One run of a pipeline (table ``pipeline_run_logs``); ``expires_at`` is the TTL."""
 
     class Meta:
@@ -279,3 +292,4 @@ class PipelineRunLog(PipelineRunLogFields, TimestampedModel):
             {"name": "StatusRunsIndex", "partition_key": "status", "sort_key": "start_time"},
         ]
         ttl_attribute = "expires_at"
+        version_attribute = "item_version"

@@ -58,6 +58,7 @@ class PipelineConfigView(FlexibleView):
     updated_by: str | None = None
     created_at: UTCDateTime | None = None
     updated_at: UTCDateTime | None = None
+    item_version: int | None = None
 
 
 class PipelineConfigSummary(FlexibleView):
@@ -105,6 +106,7 @@ class TableConfigView(FlexibleView):
     updated_by: str | None = None
     created_at: UTCDateTime | None = None
     updated_at: UTCDateTime | None = None
+    item_version: int | None = None
 
 
 class TableConfigSummary(FlexibleView):
@@ -162,6 +164,7 @@ class PipelineRunLogView(FlexibleView):
     expires_at: int | None = None
     created_at: UTCDateTime | None = None
     updated_at: UTCDateTime | None = None
+    item_version: int | None = None
 
 
 class PipelineRunSummary(FlexibleView):

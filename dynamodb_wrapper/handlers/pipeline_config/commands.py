@@ -48,13 +48,21 @@ class PipelineConfigWriteApi(WriteApi[PipelineConfig, PipelineConfigUpsert]):
         pipeline_id: str,
         changes: Mapping[str, Any],
         condition: ConditionBase | None = None,
+        expected_version: int | None = None,
     ) -> PipelineConfig:
         """Change some fields (validated like the DTO); ``None`` removes an optional field.
 
         ``condition`` (a ``Attr(...)`` expression) must hold on the stored item, else
-        ``ConditionCheckFailedError``; a missing pipeline raises ``PipelineConfigNotFoundError``.
+        ``ConditionCheckFailedError``; with ``expected_version`` the stored ``item_version``
+        must match, else ``VersionConflictError`` (carrying the stored item). A missing pipeline
+        raises ``PipelineConfigNotFoundError``.
         """
-        return self._update({"pipeline_id": pipeline_id}, changes, condition=condition)
+        return self._update(
+            {"pipeline_id": pipeline_id},
+            changes,
+            condition=condition,
+            expected_version=expected_version,
+        )
 
     def activate_pipeline(self, pipeline_id: str) -> PipelineConfig:
         """Mark a pipeline active."""
@@ -67,23 +75,23 @@ class PipelineConfigWriteApi(WriteApi[PipelineConfig, PipelineConfigUpsert]):
     def set_pipelines_active(self, pipeline_ids: Iterable[str], active: bool) -> int:
         """Activate or deactivate many pipelines; each group of 100 is one transaction, so a
         missing id cancels its whole group. Returns how many were changed."""
-        now = utc_now()
         ids = list(dict.fromkeys(pipeline_ids))
         for start in range(0, len(ids), 100):
             actions = [
-                self.gateway.tx_update(
-                    {"pipeline_id": pid},
-                    Update().set("is_active", active).set("updated_at", now),
-                    condition=self._exists_condition(),
-                )
+                self._tx_update({"pipeline_id": pid}, Update().set("is_active", active))
                 for pid in ids[start : start + 100]
             ]
             self.gateway.transact_write(actions)
         return len(ids)
 
-    def delete_pipeline(self, pipeline_id: str) -> None:
-        """Delete a pipeline. Raises ``PipelineConfigNotFoundError`` if it does not exist."""
-        self._delete({"pipeline_id": pipeline_id})
+    def delete_pipeline(self, pipeline_id: str, expected_version: int | None = None) -> None:
+        """Delete a pipeline (only at ``expected_version``, when given).
+
+        Raises:
+            PipelineConfigNotFoundError: It does not exist.
+            VersionConflictError: It is at another version.
+        """
+        self._delete({"pipeline_id": pipeline_id}, expected_version=expected_version)
 
     def archive_old_pipelines(self, older_than: datetime) -> int:
         """Deactivate the active pipelines not updated since ``older_than`` (aware) and tag them

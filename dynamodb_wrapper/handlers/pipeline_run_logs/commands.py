@@ -118,9 +118,14 @@ class PipelineRunLogsWriteApi(WriteApi[PipelineRunLog, PipelineRunLogUpsert]):
         """Batch upsert (25 per request); returns how many were written."""
         return self._upsert_many(dtos, on_progress=on_progress)
 
-    def delete_run_log(self, run_id: str) -> None:
-        """Delete a run. Raises ``PipelineRunLogNotFoundError`` if it does not exist."""
-        self._delete({"run_id": run_id})
+    def delete_run_log(self, run_id: str, expected_version: int | None = None) -> None:
+        """Delete a run (only at ``expected_version``, when given).
+
+        Raises:
+            PipelineRunLogNotFoundError: It does not exist.
+            VersionConflictError: It is at another version.
+        """
+        self._delete({"run_id": run_id}, expected_version=expected_version)
 
     # ------------------------------------------------------------------ progress
 
@@ -258,8 +263,6 @@ class PipelineRunLogsWriteApi(WriteApi[PipelineRunLog, PipelineRunLogUpsert]):
     ) -> PipelineRunLog:
         """Apply ``update`` only if the stored status is in ``allowed_from``."""
         allowed = list(allowed_from)
-        if "updated_at" not in update.paths:
-            update.set("updated_at", utc_now())
         try:
             return self._apply({"run_id": run_id}, update, Attr("status").is_in(allowed))
         except ConditionCheckFailedError as exc:

@@ -55,13 +55,14 @@ class TableConfigWriteApi(WriteApi[TableConfig, TableConfigUpsert]):
         """Batch upsert; returns how many were written (nothing is written if one is invalid)."""
         return self._upsert_many(dtos, on_progress=on_progress)
 
-    def delete_table(self, table_id: str) -> None:
-        """Delete a table configuration.
+    def delete_table(self, table_id: str, expected_version: int | None = None) -> None:
+        """Delete a table configuration (only at ``expected_version``, when given).
 
         Raises:
             TableConfigNotFoundError: It does not exist.
+            VersionConflictError: It is at another version.
         """
-        self._delete({"table_id": table_id})
+        self._delete({"table_id": table_id}, expected_version=expected_version)
 
     # ------------------------------------------------------------------ partial updates
 
@@ -70,16 +71,23 @@ class TableConfigWriteApi(WriteApi[TableConfig, TableConfigUpsert]):
         table_id: str,
         changes: Mapping[str, Any],
         condition: ConditionBase | None = None,
+        expected_version: int | None = None,
     ) -> TableConfig:
         """Change some fields (validated like the DTO); ``None`` removes an optional field.
 
         Raises:
             TableConfigNotFoundError: No such table.
             ValidationError: A change is invalid (nothing sent).
+            VersionConflictError: ``expected_version`` given and the stored one differs.
             ConditionCheckFailedError: ``condition`` (an ``Attr(...)`` expression) is false on
                 the stored item; ``.item`` is that item.
         """
-        return self._update({"table_id": table_id}, changes, condition=condition)
+        return self._update(
+            {"table_id": table_id},
+            changes,
+            condition=condition,
+            expected_version=expected_version,
+        )
 
     def update_statistics(
         self,

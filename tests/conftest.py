@@ -1,4 +1,4 @@
-"""Test-local fixtures for the integration tests (real DynamoDB Local over HTTP).
+"""Shared test fixtures (fault injection, raw clients) for integration and fault tests.
 
 Fault injection uses botocore's event system on the real, shared client: a ``before-send``
 handler either returns ``None`` (the request goes to DynamoDB Local) or an ``AWSResponse`` that
