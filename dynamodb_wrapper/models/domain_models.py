@@ -277,6 +277,7 @@ class PipelineRunLogFields(BaseModel):
     monitoring_urls: dict[str, str] = Field(default_factory=dict)
     tags: dict[str, str] = Field(default_factory=dict)
     created_by: str | None = None
+    last_heartbeat: UTCDateTime | None = None
     expires_at: int | None = None
 
 

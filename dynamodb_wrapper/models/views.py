@@ -161,6 +161,7 @@ class PipelineRunLogView(FlexibleView):
     monitoring_urls: dict[str, str] | None = None
     tags: dict[str, str] | None = None
     created_by: str | None = None
+    last_heartbeat: UTCDateTime | None = None
     expires_at: int | None = None
     created_at: UTCDateTime | None = None
     updated_at: UTCDateTime | None = None

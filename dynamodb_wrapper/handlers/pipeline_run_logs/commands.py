@@ -23,6 +23,7 @@ from dynamodb_wrapper.exceptions import (
     PipelineRunLogNotFoundError,
     ValidationError,
 )
+from dynamodb_wrapper.handlers.pipeline_run_logs.queries import PipelineRunLogsReadApi
 from dynamodb_wrapper.models.domain_models import PipelineRunLog, RunStatus, StageInfo, TriggerType
 from dynamodb_wrapper.models.dtos import (
     ALLOWED_TRANSITIONS,
@@ -259,23 +260,78 @@ class PipelineRunLogsWriteApi(WriteApi[PipelineRunLog, PipelineRunLogUpsert]):
         return metrics
 
     def _transition(
-        self, run_id: str, update: Update, allowed_from: Iterable[RunStatus]
+        self,
+        run_id: str,
+        update: Update,
+        allowed_from: Iterable[RunStatus],
+        also: ConditionBase | None = None,
     ) -> PipelineRunLog:
-        """Apply ``update`` only if the stored status is in ``allowed_from``."""
+        """Apply ``update`` only if the stored status is in ``allowed_from`` (and ``also``)."""
         allowed = list(allowed_from)
+        condition = Attr("status").is_in(allowed)
         try:
-            return self._apply({"run_id": run_id}, update, Attr("status").is_in(allowed))
+            return self._apply(
+                {"run_id": run_id}, update, condition if also is None else condition & also
+            )
         except ConditionCheckFailedError as exc:
             stored = (exc.item or {}).get("status")
             raise InvalidStatusTransitionError(
                 f"run {run_id} is {stored!r}; this change is allowed only from "
-                f"{', '.join(s.value for s in allowed)}",
+                f"{', '.join(s.value for s in allowed)}"
+                + ("" if also is None else " and while its state is as read"),
                 item=exc.item,
-                operation=exc.operation,
-                table=exc.table,
-                error_code=exc.error_code,
-                request_id=exc.request_id,
+                **exc.context(),
             ) from exc
+
+    # ------------------------------------------------------------------ liveness
+
+    def heartbeat(self, run_id: str) -> PipelineRunLog:
+        """Record that a pending or running run is alive (``last_heartbeat = now``).
+
+        Raises:
+            InvalidStatusTransitionError: The run has finished.
+            PipelineRunLogNotFoundError: No such run.
+        """
+        return self._transition(run_id, Update().set("last_heartbeat", utc_now()), _OPEN)
+
+    def fail_stale_runs(
+        self,
+        older_than: datetime | timedelta,
+        pipeline_id: str | None = None,
+        error_message: str = "heartbeat lost: the run stopped reporting",
+    ) -> list[str]:
+        """Mark as failed every running run whose heartbeat (or start, if it never sent one)
+        is older than ``older_than`` (an aware cutoff, or an age like ``timedelta(minutes=10)``).
+
+        Each run is failed by one conditional write that also requires its heartbeat to be
+        unchanged since it was read, so a run that finished or sent a heartbeat meanwhile is
+        left alone. Returns the ids of the runs failed.
+        """
+        stale = PipelineRunLogsReadApi(self.config, gateway=self.gateway).find_stale_runs(
+            older_than, pipeline_id=pipeline_id
+        )
+        failed: list[str] = []
+        now = utc_now()
+        for run in stale:
+            if run.run_id is None or run.start_time is None:
+                continue
+            beat = Attr("last_heartbeat")
+            unchanged = (
+                beat.not_exists() if run.last_heartbeat is None else beat.eq(run.last_heartbeat)
+            )
+            update = (
+                Update()
+                .set("status", RunStatus.FAILED)
+                .set("end_time", now)
+                .set("duration_seconds", max(0.0, (now - run.start_time).total_seconds()))
+                .set("error_message", error_message)
+            )
+            try:
+                self._transition(run.run_id, update, [RunStatus.RUNNING], also=unchanged)
+            except (InvalidStatusTransitionError, PipelineRunLogNotFoundError):
+                continue
+            failed.append(run.run_id)
+        return failed
 
     # ------------------------------------------------------------------ clean-up
 

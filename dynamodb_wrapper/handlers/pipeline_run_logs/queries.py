@@ -7,6 +7,7 @@ from collections import Counter
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Any
 
 from dynamodb_wrapper.core.expressions import Attr, ConditionBase, SortCondition
 from dynamodb_wrapper.core.model import coerce_enum
@@ -315,6 +316,38 @@ class PipelineRunLogsReadApi(ReadApi[PipelineRunLog, PipelineRunLogView]):
                 target.total_duration += run.duration_seconds or 0.0
             target.records_processed += run.total_records_processed or 0
         return buckets
+
+    def find_stale_runs(
+        self,
+        older_than: datetime | timedelta,
+        pipeline_id: str | None = None,
+        user_timezone: str | None = None,
+    ) -> list[PipelineRunLogView]:
+        """Running runs whose last heartbeat (or start, if they never sent one) is older than
+        ``older_than``: an aware cutoff, or an age such as ``timedelta(minutes=10)``."""
+        if isinstance(older_than, timedelta):
+            if older_than <= timedelta(0):
+                raise ValidationError("older_than must be a positive age", field="older_than")
+            cutoff = utc_now() - older_than
+        else:
+            cutoff = to_utc(require_aware(older_than, "older_than"))
+        # A heartbeat is never before the start, so every stale run started before the cutoff:
+        # that bound goes in the key condition, the heartbeat test in the filter.
+        beat = Attr("last_heartbeat")
+        silent = beat.lt(cutoff) | beat.not_exists()
+        if pipeline_id is not None:
+            silent = silent & Attr("pipeline_id").eq(pipeline_id)
+        return list(
+            self._iterate(
+                self._query_stale,
+                sort=SortCondition("lt", (cutoff,)),
+                filter=silent,
+                user_timezone=user_timezone,
+            )
+        )
+
+    def _query_stale(self, **kwargs: Any) -> Page:
+        return self._query(RunStatus.RUNNING, index=STATUS_INDEX, newest_first=False, **kwargs)
 
     @staticmethod
     def _status_filter(status: RunStatus | str | None) -> ConditionBase | None:
