@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
-# Run the quickstart example against a local DynamoDB. Arguments go to the example.
+# Run `dynamodb-wrapper demo` on an auto-started DynamoDB Local. Arguments go to the demo.
 set -euo pipefail
 
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
 bash scripts/bootstrap.sh
 
-exec .venv/bin/python examples/quickstart.py "$@"
+exec .venv/bin/dynamodb-wrapper demo "$@"
