@@ -54,6 +54,8 @@ from pathlib import Path
 from types import TracebackType
 from typing import IO, Any, Self
 
+from dynamodb_wrapper.exceptions import ConfigurationError
+
 __all__ = [
     "DYNAMODB_LOCAL_NPM_PACKAGE",
     "DYNAMODB_LOCAL_NPM_VERSION",
@@ -93,7 +95,7 @@ _LOG_TAIL_LINES = 40
 _PORT_RETRIES = 3
 
 
-class DynamoDBLocalError(RuntimeError):
+class DynamoDBLocalError(ConfigurationError, RuntimeError):
     """DynamoDB Local could not be found, installed, started or stopped."""
 
 

@@ -112,6 +112,14 @@ class DynamoDBConfig(BaseSettings):
             raise ValueError("only letters, digits, '_', '.' and '-' are allowed")
         return value
 
+    @field_validator("region_name")
+    @classmethod
+    def _check_region(cls, value: str) -> str:
+        # botocore's own rule (it raises InvalidRegionError on first use otherwise).
+        if not re.fullmatch(r"[a-zA-Z0-9](?:[a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?", value):
+            raise ValueError("must look like an AWS region, e.g. 'eu-west-1'")
+        return value
+
     @field_validator("user_timezone")
     @classmethod
     def _check_zone(cls, value: str | None) -> str | None:

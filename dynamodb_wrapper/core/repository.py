@@ -89,6 +89,23 @@ class _Api(Generic[ModelT]):
             raise ValidationError(f"{self.meta.model_name} key takes {len(names)} value(s)")
         return dict(zip(names, values, strict=True))
 
+    def _checked(self, values: Mapping[str, Any]) -> dict[str, Any]:
+        """Key values checked (and normalised) by the model's own field rules, so a malformed
+        id is a ``ValidationError`` before any request rather than a silent miss."""
+        out: dict[str, Any] = {}
+        for name, value in values.items():
+            if name not in self.model.model_fields:
+                out[name] = value
+                continue
+            try:
+                out[name] = _validate_field(self.model, self.model, name, value)
+            except pydantic.ValidationError as exc:
+                first = exc.errors()[0]
+                raise ValidationError(
+                    f"invalid {name} {value!r}: {first['msg']}", field=name
+                ) from None
+        return out
+
     def _get_model(self, key: Mapping[str, Any], *, consistent_read: bool = True) -> ModelT | None:
         """The complete domain model (UTC), or ``None``."""
         item = self.gateway.get_item(key, consistent_read=consistent_read)
@@ -209,7 +226,7 @@ class ReadApi(_Api[ModelT], Generic[ModelT, ViewT]):
         view_cls: Any = view or self.view
         zone = self._zone(user_timezone)
         item = self.gateway.get_item(
-            key,
+            self._checked(key),
             projection=self._projection(projection, view_cls, None),
             consistent_read=consistent_read,
         )
@@ -241,6 +258,7 @@ class ReadApi(_Api[ModelT], Generic[ModelT, ViewT]):
         zone = self._zone(user_timezone)
         self._check_limit(limit)
         partition_key, _ = self.meta.index_keys(index)
+        partition_value = self._checked({partition_key: partition_value})[partition_key]
         partition_wire = encode_key_value(self.meta, partition_key, partition_value)
         fingerprint = query_fingerprint(
             "query",
@@ -367,6 +385,8 @@ class ReadApi(_Api[ModelT], Generic[ModelT, ViewT]):
         """Number of matching items with ``Select=COUNT`` (a scan when no partition is given)."""
         if partition_value is None:
             return self.gateway.scan_count(filter=filter, index_name=index)
+        partition_key, _ = self.meta.index_keys(index)
+        partition_value = self._checked({partition_key: partition_value})[partition_key]
         return self.gateway.query_count(partition_value, index_name=index, sort=sort, filter=filter)
 
     def _batch_get(
@@ -380,7 +400,7 @@ class ReadApi(_Api[ModelT], Generic[ModelT, ViewT]):
         """Many items by key (missing ones are absent; order follows ``keys``)."""
         view_cls: Any = view or self.view
         zone = self._zone(user_timezone)
-        keys = list(keys)
+        keys = [self._checked(key) for key in keys]
         items = self.gateway.batch_get(
             keys, projection=self._projection(projection, view_cls, None)
         )
@@ -551,6 +571,7 @@ class WriteApi(_Api[ModelT], Generic[ModelT, DtoT]):
             VersionConflictError: The stored version is not ``expected_version``.
             ConditionCheckFailedError: The extra condition was false; ``.item`` is the item.
         """
+        key = self._checked(key)
         for attempt in range(1, _UPDATE_ATTEMPTS + 1):
             current = self._get_model(key)
             if current is None:
@@ -643,6 +664,7 @@ class WriteApi(_Api[ModelT], Generic[ModelT, DtoT]):
         retried it, and the stored item carries this write's ``updated_at``, the first attempt
         was applied and only its response was lost: that is reported as success.
         """
+        key = self._checked(key)
         written_at = self._bookkeeping(update)
         try:
             stored = self.gateway.update_item(
@@ -674,6 +696,7 @@ class WriteApi(_Api[ModelT], Generic[ModelT, DtoT]):
             VersionConflictError: The stored version is not ``expected_version``.
             ConditionCheckFailedError: ``condition`` was false.
         """
+        key = self._checked(key)
         try:
             old = self.gateway.delete_item(
                 key,

@@ -7,17 +7,20 @@ declared once, and the DTO can never drift from what the table stores.
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from decimal import Decimal
 from enum import StrEnum
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import BaseModel, Field, ValidationInfo, field_validator
+from pydantic import AfterValidator, BaseModel, Field, ValidationInfo, field_validator
 
 from dynamodb_wrapper.core.model import DynamoModel, StrictModel, UTCDateTime
 from dynamodb_wrapper.core.timeutils import utc_now
 
 __all__ = [
+    "Identifier",
+    "validate_identifier",
     "DataFormat",
     "DataQualityResult",
     "Environment",
@@ -35,6 +38,20 @@ __all__ = [
     "TriggerType",
     "VersionedModel",
 ]
+
+
+_ID = re.compile(r"[A-Za-z0-9._:-]{1,255}")
+
+
+def validate_identifier(value: str) -> str:
+    """An id: 1-255 characters of ``[A-Za-z0-9._:-]``."""
+    if not isinstance(value, str) or not _ID.fullmatch(value):
+        raise ValueError("must be 1-255 characters of letters, digits, '.', '_', ':' or '-'")
+    return value
+
+
+#: The ids of the three domains (pipeline, table and run ids).
+Identifier = Annotated[str, AfterValidator(validate_identifier)]
 
 
 class Environment(StrEnum):
@@ -147,7 +164,7 @@ class VersionedModel(TimestampedModel):
 class PipelineConfigFields(BaseModel):
     """Business fields of a pipeline configuration."""
 
-    pipeline_id: str
+    pipeline_id: Identifier
     pipeline_name: str
     description: str | None = None
     source_type: str
@@ -191,8 +208,8 @@ class PipelineConfig(PipelineConfigFields, VersionedModel):
 class TableConfigFields(BaseModel):
     """Business fields of a table configuration."""
 
-    table_id: str
-    pipeline_id: str
+    table_id: Identifier
+    pipeline_id: Identifier
     table_name: str
     table_type: TableType
     data_format: DataFormat
@@ -244,8 +261,8 @@ class TableConfig(TableConfigFields, VersionedModel):
 class PipelineRunLogFields(BaseModel):
     """Business fields of a pipeline run log."""
 
-    run_id: str
-    pipeline_id: str
+    run_id: Identifier
+    pipeline_id: Identifier
     status: RunStatus = RunStatus.PENDING
     trigger_type: TriggerType = TriggerType.MANUAL
     start_time: UTCDateTime

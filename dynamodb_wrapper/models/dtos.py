@@ -19,10 +19,12 @@ from pydantic import AfterValidator, ConfigDict, Field, ValidationInfo, field_va
 
 from dynamodb_wrapper.core.model import NestedValueError, StrictModel, UTCDateTime
 from dynamodb_wrapper.models.domain_models import (
+    Identifier,
     PipelineConfigFields,
     PipelineRunLogFields,
     RunStatus,
     TableConfigFields,
+    validate_identifier,
 )
 
 __all__ = [
@@ -35,7 +37,6 @@ __all__ = [
     "validate_identifier",
 ]
 
-_ID = re.compile(r"[A-Za-z0-9._:-]{1,255}")
 _RATE = re.compile(r"^rate\(\s*[1-9]\d*\s+(minute|minutes|hour|hours|day|days)\s*\)$")
 _LOCATION_SCHEMES = frozenset(
     {
@@ -86,14 +87,6 @@ ALLOWED_TRANSITIONS: dict[RunStatus, frozenset[RunStatus]] = {
 }
 
 
-def validate_identifier(value: str) -> str:
-    """An id: 1-255 characters of ``[A-Za-z0-9._:-]``."""
-    if not isinstance(value, str) or not _ID.fullmatch(value):
-        raise ValueError("must be 1-255 characters of letters, digits, '.', '_', ':' or '-'")
-    return value
-
-
-Identifier = Annotated[str, AfterValidator(validate_identifier)]
 Name = Annotated[str, Field(min_length=1, max_length=255)]
 
 
@@ -200,7 +193,6 @@ def _reject_non_finite(value: Any, path: str) -> None:
 class PipelineConfigUpsert(PipelineConfigFields, WriteDTO):
     """Input of ``create_pipeline`` / ``upsert_pipeline``."""
 
-    pipeline_id: Identifier
     pipeline_name: Name
     source_type: Name
     destination_type: Name
@@ -237,8 +229,6 @@ def _check_location(value: str) -> str:
 class TableConfigUpsert(TableConfigFields, WriteDTO):
     """Input of ``create_table`` / ``upsert_table``."""
 
-    table_id: Identifier
-    pipeline_id: Identifier
     table_name: Name
     location: Annotated[str, AfterValidator(_check_location)]
     retention_days: int | None = Field(default=None, gt=0, le=36500)
@@ -267,8 +257,6 @@ class TableConfigUpsert(TableConfigFields, WriteDTO):
 class PipelineRunLogUpsert(PipelineRunLogFields, WriteDTO):
     """Input of ``create_run_log`` / ``upsert_run_log``."""
 
-    run_id: Identifier
-    pipeline_id: Identifier
     duration_seconds: float | None = Field(default=None, ge=0)
     retry_count: int = Field(default=0, ge=0)
     total_records_processed: int | None = Field(default=None, ge=0)

@@ -154,6 +154,14 @@ class PipelineConfigReadApi(ReadApi[PipelineConfig, PipelineConfigView]):
             self.query_active_pipelines, projection=projection, user_timezone=user_timezone
         )
 
+    def iter_inactive_pipelines(
+        self, projection: Sequence[str] | None = None, user_timezone: str | None = None
+    ) -> Iterator[PipelineConfigView]:
+        """Every inactive pipeline, fetched lazily page by page."""
+        return self._iterate(
+            self.query_inactive_pipelines, projection=projection, user_timezone=user_timezone
+        )
+
     def iter_by_environment(
         self,
         environment: Environment | str,

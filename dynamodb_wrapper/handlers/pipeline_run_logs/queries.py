@@ -235,6 +235,10 @@ class PipelineRunLogsReadApi(ReadApi[PipelineRunLog, PipelineRunLogView]):
             sort=SortCondition.range(start_time, end_time),
         )
 
+    def count_runs(self) -> int:
+        """Number of runs (a ``Select=COUNT`` scan)."""
+        return self._count()
+
     def get_pipeline_run_statistics(
         self,
         pipeline_id: str,
