@@ -41,6 +41,7 @@ from dynamodb_wrapper.exceptions import (
     BatchGetError,
     BatchWriteError,
     ConfigurationError,
+    ConnectionError,
     DynamoDBWrapperError,
     ValidationError,
 )
@@ -683,7 +684,9 @@ class TableGateway:
         self, actions: Sequence[TransactAction], *, client_request_token: str | None = None
     ) -> str:
         """Run ``actions`` atomically with this gateway's client (see :func:`transact_write`)."""
-        return transact_write(self.client, actions, client_request_token=client_request_token)
+        return transact_write(
+            self.client, actions, client_request_token=client_request_token, backoff=self.backoff
+        )
 
     def transact_get(
         self, keys: Sequence[Mapping[str, Any]], *, projection: Sequence[str] | None = None
@@ -709,12 +712,19 @@ class TableGateway:
 
 
 def transact_write(
-    client: Any, actions: Sequence[TransactAction], *, client_request_token: str | None = None
+    client: Any,
+    actions: Sequence[TransactAction],
+    *,
+    client_request_token: str | None = None,
+    resends: int = 2,
+    backoff: BackoffPolicy | None = None,
 ) -> str:
     """Run up to 100 actions (on any tables) atomically.
 
-    The ``ClientRequestToken`` makes the call idempotent for 10 minutes: pass the returned token
-    again to re-send the same transaction safely after a timeout.
+    Every call carries one explicit ``ClientRequestToken``, which makes it idempotent for 10
+    minutes. When the connection fails even after botocore's retries (the transaction may or
+    may not have been applied), the library re-sends it up to ``resends`` times **with the same
+    token**, so it is applied at most once. Pass the returned token again to re-send it yourself.
 
     Returns:
         The client request token used.
@@ -722,6 +732,7 @@ def transact_write(
     Raises:
         ValidationError: No actions, more than 100, or two actions on one item (nothing sent).
         TransactionCanceledError: With ``reasons`` aligned one-to-one with ``actions``.
+        ConnectionError: Still unreachable after the re-sends.
     """
     if not 1 <= len(actions) <= MAX_TRANSACTION_ACTIONS:
         raise ValidationError(
@@ -743,11 +754,19 @@ def transact_write(
         raise ValidationError(
             "client_request_token must be 1-36 characters", field="client_request_token"
         )
-    with translate_errors("TransactWriteItems", ",".join(sorted({a.table for a in actions}))):
-        client.transact_write_items(
-            TransactItems=[dict(a.request) for a in actions], ClientRequestToken=token
-        )
-    return token
+    policy = backoff or BackoffPolicy()
+    items = [dict(a.request) for a in actions]
+    tables = ",".join(sorted({a.table for a in actions}))
+    for attempt in range(resends + 1):
+        try:
+            with translate_errors("TransactWriteItems", tables):
+                client.transact_write_items(TransactItems=items, ClientRequestToken=token)
+            return token
+        except ConnectionError:
+            if attempt == resends:
+                raise
+            policy.sleep(policy.delay(attempt + 1))
+    raise AssertionError("unreachable")  # pragma: no cover
 
 
 def create_table_gateway(
