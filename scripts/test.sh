@@ -13,3 +13,9 @@ echo "== mypy"
 .venv/bin/mypy
 echo "== pytest"
 .venv/bin/pytest -q "$@"
+if [ "$#" -eq 0 ]; then
+    # The fast wire path (core/fastpath.py) is on by default; prove the standard botocore
+    # serializer/parser path gives the same results.
+    echo "== pytest (integration and faults, fast path off)"
+    DYNAMODB_FAST_PATH=false .venv/bin/pytest -q tests/integration tests/faults
+fi

@@ -75,6 +75,9 @@ class DynamoDBConfig(BaseSettings):
 
     return_consumed_capacity: bool = False
 
+    # Plain-json request/response path for data-plane calls (see core/fastpath.py).
+    fast_path: bool = True
+
     # Pipeline run logs: days until a new run's TTL (``expires_at``) expires; None = never.
     run_log_retention_days: int | None = Field(default=None, gt=0, le=36500)
 
@@ -191,6 +194,7 @@ class DynamoDBConfig(BaseSettings):
             self.connect_timeout,
             self.read_timeout,
             self.max_pool_connections,
+            self.fast_path,
         )
 
 

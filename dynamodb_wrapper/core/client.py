@@ -13,19 +13,24 @@ from typing import Any
 import botocore.session
 
 from dynamodb_wrapper.config import DynamoDBConfig
+from dynamodb_wrapper.core.fastpath import FastResponseParserFactory, install_fast_serializer
 
 __all__ = ["clear_client_cache", "get_client"]
 
 _lock = threading.Lock()
-_session: botocore.session.Session | None = None
+_sessions: dict[bool, botocore.session.Session] = {}
 _clients: dict[tuple[Any, ...], Any] = {}
 
 
-def _get_session() -> botocore.session.Session:
-    global _session
-    if _session is None:
-        _session = botocore.session.get_session()
-    return _session
+def _get_session(fast: bool) -> botocore.session.Session:
+    """One botocore session per parser flavour (the parser factory is a session component)."""
+    session = _sessions.get(fast)
+    if session is None:
+        session = botocore.session.get_session()
+        if fast:
+            session.register_component("response_parser_factory", FastResponseParserFactory())
+        _sessions[fast] = session
+    return session
 
 
 def get_client(config: DynamoDBConfig) -> Any:
@@ -37,7 +42,10 @@ def get_client(config: DynamoDBConfig) -> Any:
     with _lock:
         client = _clients.get(key)
         if client is None:
-            client = _get_session().create_client("dynamodb", **config.client_kwargs())
+            session = _get_session(config.fast_path)
+            client = session.create_client("dynamodb", **config.client_kwargs())
+            if config.fast_path:
+                install_fast_serializer(client)
             _clients[key] = client
         return client
 

@@ -1,0 +1,117 @@
+"""The fast wire path: plain ``json`` for data-plane requests and responses.
+
+The library builds every request in DynamoDB's wire format itself (``{"S": ...}``) and decodes
+responses itself, so botocore's shape-walking serializer and parser only repeat work: on a query
+page its parser costs about ten times ``json.loads``. This module swaps in
+
+* a **response parser** that ``json.loads`` successful responses of the data-plane operations
+  (GetItem, PutItem, UpdateItem, DeleteItem, Query, Scan, BatchGetItem, BatchWriteItem,
+  TransactGetItems, TransactWriteItems) and hands every error and every other operation
+  (DescribeTable, whose timestamps botocore converts, ...) to botocore's own parser, so signing,
+  retries, typed error classes and ``ResponseMetadata`` keep working;
+* a **request serializer** that ``json.dumps`` the parameters of those operations (already in
+  wire format), with ``bytes`` base64-encoded as the JSON protocol requires.
+
+Binary values then arrive as base64 text; :mod:`dynamodb_wrapper.core.codec` decodes both forms.
+Turn it off with ``DynamoDBConfig(fast_path=False)`` (env ``DYNAMODB_FAST_PATH=false``); the test
+suite runs with it on and off.
+
+botocore offers the parser as a session component (``response_parser_factory``); the serializer
+is replaced on the client object (``client._serializer``), a private attribute, which is why it is
+isolated here and checked at start-up (:func:`install_fast_serializer` refuses a client that does
+not look as expected).
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+from typing import Any
+
+from botocore.parsers import ResponseParserFactory
+from botocore.serialize import JSONSerializer
+
+__all__ = ["FAST_OPERATIONS", "FastResponseParserFactory", "install_fast_serializer"]
+
+FAST_OPERATIONS = frozenset(
+    {
+        "GetItem",
+        "PutItem",
+        "UpdateItem",
+        "DeleteItem",
+        "Query",
+        "Scan",
+        "BatchGetItem",
+        "BatchWriteItem",
+        "TransactGetItems",
+        "TransactWriteItems",
+    }
+)
+_FAST_OUTPUT_SHAPES = frozenset(f"{name}Output" for name in FAST_OPERATIONS)
+
+
+class _FastJSONParser:
+    """``json.loads`` for successful data-plane responses, botocore's parser for the rest."""
+
+    def __init__(self, standard: Any) -> None:
+        self._standard = standard
+
+    def parse(self, response: dict[str, Any], shape: Any) -> Any:
+        status = response["status_code"]
+        if status >= 300 or shape is None or shape.name not in _FAST_OUTPUT_SHAPES:
+            return self._standard.parse(response, shape)
+        body = response["body"]
+        parsed: dict[str, Any] = json.loads(body) if body else {}
+        headers = {k.lower(): v for k, v in response["headers"].items()}
+        parsed["ResponseMetadata"] = {
+            "RequestId": headers.get("x-amzn-requestid"),
+            "HTTPStatusCode": status,
+            "HTTPHeaders": headers,
+        }
+        return parsed
+
+
+class FastResponseParserFactory(ResponseParserFactory):
+    """A botocore parser factory whose JSON parser takes the fast path."""
+
+    def create_parser(self, protocol_name: str) -> Any:
+        parser = super().create_parser(protocol_name)
+        return _FastJSONParser(parser) if protocol_name == "json" else parser
+
+
+def _bytes_as_base64(value: Any) -> str:
+    if isinstance(value, bytes | bytearray):
+        return base64.b64encode(value).decode("ascii")
+    raise TypeError(f"{type(value).__name__} is not JSON serializable")
+
+
+class _FastJSONSerializer(JSONSerializer):
+    """``json.dumps`` the (already wire-format) parameters of data-plane operations."""
+
+    def serialize_to_request(self, parameters: Any, operation_model: Any) -> Any:
+        if operation_model.name not in FAST_OPERATIONS:
+            return super().serialize_to_request(parameters, operation_model)
+        metadata = operation_model.metadata
+        return {
+            "url_path": "/",
+            "query_string": "",
+            "method": operation_model.http.get("method", "POST"),
+            "headers": {
+                "X-Amz-Target": f"{metadata['targetPrefix']}.{operation_model.name}",
+                "Content-Type": f"application/x-amz-json-{metadata['jsonVersion']}",
+            },
+            "body": json.dumps(parameters, separators=(",", ":"), default=_bytes_as_base64).encode(
+                "utf-8"
+            ),
+        }
+
+
+def install_fast_serializer(client: Any) -> None:
+    """Replace ``client``'s request serializer with the fast one (DynamoDB clients only)."""
+    current = getattr(client, "_serializer", None)
+    if not isinstance(current, JSONSerializer):
+        raise TypeError(
+            "unexpected botocore client layout: cannot install the fast serializer "
+            "(use DynamoDBConfig(fast_path=False))"
+        )
+    client._serializer = _FastJSONSerializer()
