@@ -29,6 +29,8 @@ import base64
 import decimal
 import enum
 import json
+import math
+import typing
 import uuid
 from collections.abc import Callable, Iterable, Mapping
 from datetime import date, datetime, time
@@ -76,8 +78,13 @@ def encode_number(value: int | float | Decimal, path: str | None = None) -> str:
     Raises:
         ValidationError: NaN, infinity, more than 38 significant digits, or out of range.
     """
-    if type(value) is int and -_INT_LIMIT < value < _INT_LIMIT:
+    kind = type(value)
+    if kind is int and -_INT_LIMIT < value < _INT_LIMIT:
         return str(value)
+    if kind is float and math.isfinite(value) and value != 0:
+        text = repr(value)  # shortest round-trip form: at most 17 significant digits
+        if "e" not in text:
+            return text[:-2] if text.endswith(".0") else text
     if isinstance(value, bool):
         raise ValidationError(f"{path or 'value'}: bool is not a number", field=path)
     if isinstance(value, float):
@@ -274,28 +281,28 @@ def _encode_fields(
 
 def decode_value(wire: Mapping[str, Any]) -> Any:
     """Decode one wire attribute value to plain Python (numbers to int or Decimal)."""
-    ((tag, value),) = wire.items()
-    if tag == "S":
-        return value
-    if tag == "N":
-        return _decode_number(value)
-    if tag == "BOOL":
-        return value
-    if tag == "M":
-        return {k: decode_value(v) for k, v in value.items()}
-    if tag == "L":
-        return [decode_value(v) for v in value]
-    if tag == "NULL":
+    # Membership tests in order of frequency: cheaper than unpacking the one-entry dict.
+    if "S" in wire:
+        return wire["S"]
+    if "N" in wire:
+        return _decode_number(wire["N"])
+    if "M" in wire:
+        return {k: decode_value(v) for k, v in wire["M"].items()}
+    if "L" in wire:
+        return [decode_value(v) for v in wire["L"]]
+    if "BOOL" in wire:
+        return wire["BOOL"]
+    if "NULL" in wire:
         return None
-    if tag == "SS":
-        return set(value)
-    if tag == "NS":
-        return {_decode_number(v) for v in value}
-    if tag == "B":
-        return _decode_binary(value)
-    if tag == "BS":
-        return {_decode_binary(v) for v in value}
-    raise ValidationError(f"unknown DynamoDB type tag {tag!r}")
+    if "SS" in wire:
+        return set(wire["SS"])
+    if "NS" in wire:
+        return {_decode_number(v) for v in wire["NS"]}
+    if "B" in wire:
+        return _decode_binary(wire["B"])
+    if "BS" in wire:
+        return {_decode_binary(v) for v in wire["BS"]}
+    raise ValidationError(f"unknown DynamoDB type tag(s) {sorted(wire)!r}")
 
 
 def _decode_binary(value: bytes | str) -> bytes:
@@ -317,11 +324,135 @@ def encode_item(model: BaseModel, meta: TableMeta | None = None) -> dict[str, Wi
     When ``meta`` is given, bool key attributes become ``"true"``/``"false"`` and the item is
     checked with :func:`check_item`.
     """
-    if meta is None:
-        return _encode_fields(model, None, frozenset())
-    item = _encode_fields(model, None, meta.bool_keys)
-    check_item(item, meta)
+    bool_keys = meta.bool_keys if meta is not None else frozenset()
+    try:
+        item = _run_plan(model, _plan_for(type(model), bool_keys))
+    except ValidationError:
+        # The compiled plan does not track paths: redo it the slow way for a precise error.
+        item = _encode_fields(model, None, bool_keys)
+    if meta is not None:
+        check_item(item, meta)
     return item
+
+
+# --------------------------------------------------------------------------- compiled plans
+#
+# A model's fields are validated by pydantic, so their types are known from the annotations.
+# A plan maps each field to an encoder specialised for its declared type; every encoder still
+# checks the runtime type (``model_construct`` skips validation) and falls back to the generic
+# ``encode_value`` when it differs.
+
+Encoder = Callable[[Any], Wire]
+_plans: dict[tuple[type, frozenset[str]], list[tuple[str, Encoder]]] = {}
+
+
+def _fast_str(value: Any) -> Wire:
+    return {"S": value} if type(value) is str else encode_value(value)
+
+
+def _fast_bool(value: Any) -> Wire:
+    return {"BOOL": value} if type(value) is bool else encode_value(value)
+
+
+def _fast_bool_key(value: Any) -> Wire:
+    if type(value) is bool:
+        return {"S": "true" if value else "false"}
+    return encode_value(value)
+
+
+def _fast_int(value: Any) -> Wire:
+    if type(value) is int and -_INT_LIMIT < value < _INT_LIMIT:
+        return {"N": str(value)}
+    return encode_value(value)
+
+
+def _fast_datetime(value: Any) -> Wire:
+    return {"S": format_utc(value)} if type(value) is datetime else encode_value(value)
+
+
+def _fast_enum(value: Any) -> Wire:
+    if isinstance(value, enum.Enum) and type(value.value) is str:
+        return {"S": value.value}
+    return encode_value(value)
+
+
+def _list_of(element: Encoder) -> Encoder:
+    def encode(value: Any) -> Wire:
+        if type(value) is not list:
+            return encode_value(value)
+        return {"L": [encode_value(v) if v is None else element(v) for v in value]}
+
+    return encode
+
+
+def _map_of(element: Encoder) -> Encoder:
+    def encode(value: Any) -> Wire:
+        if type(value) is not dict or not all(type(k) is str for k in value):
+            return encode_value(value)
+        return {"M": {k: encode_value(v) if v is None else element(v) for k, v in value.items()}}
+
+    return encode
+
+
+def _model_of(cls: type[BaseModel]) -> Encoder:
+    def encode(value: Any) -> Wire:
+        if type(value) is not cls:
+            return encode_value(value)
+        return {"M": _run_plan(value, _plan_for(cls, frozenset()))}
+
+    return encode
+
+
+def _compile(annotation: Any) -> Encoder:
+    from dynamodb_wrapper.core.metadata import _PYDANTIC_DATETIMES, _unwrap_optional
+
+    base, _ = _unwrap_optional(annotation)
+    origin = typing.get_origin(base)
+    args = typing.get_args(base)
+    if origin is list and len(args) == 1:
+        return _list_of(_compile(args[0]))
+    if origin is dict and len(args) == 2 and args[0] is str:
+        return _map_of(_compile(args[1]))
+    if base is str:
+        return _fast_str
+    if base is bool:
+        return _fast_bool
+    if base is int:
+        return _fast_int
+    if base is datetime or any(base is marker for marker in _PYDANTIC_DATETIMES):
+        return _fast_datetime
+    if isinstance(base, type):
+        if issubclass(base, enum.Enum) and issubclass(base, str):
+            return _fast_enum
+        if issubclass(base, BaseModel):
+            return _model_of(base)
+    return encode_value
+
+
+def _plan_for(cls: type[BaseModel], bool_keys: frozenset[str]) -> list[tuple[str, Encoder]]:
+    plan = _plans.get((cls, bool_keys))
+    if plan is None:
+        plan = [
+            (name, _fast_bool_key if name in bool_keys else _compile(info.annotation))
+            for name, info in cls.model_fields.items()
+        ]
+        _plans[(cls, bool_keys)] = plan
+    return plan
+
+
+def _run_plan(model: BaseModel, plan: list[tuple[str, Encoder]]) -> dict[str, Wire]:
+    values = model.__dict__
+    out: dict[str, Wire] = {}
+    for name, encode in plan:
+        value = values.get(name)
+        if value is not None:
+            out[name] = encode(value)
+    extra = model.__pydantic_extra__
+    if extra:
+        for name, value in extra.items():
+            if value is not None:
+                out[name] = encode_value(value, name)
+    return out
 
 
 def encode_key_value(meta: TableMeta, attribute: str, value: Any) -> Wire:
@@ -480,6 +611,10 @@ def check_item(item: Mapping[str, Wire], meta: TableMeta) -> None:
                     field=attribute,
                 )
     _check_key_sizes(item, meta)
+    # repr() is C-fast and, times 4 (the most UTF-8 bytes per character), bounds the stored
+    # size from above; only items near the limit get the exact walk.
+    if 4 * len(repr(item)) <= MAX_ITEM_BYTES:
+        return
     size = item_size(item)
     if size > MAX_ITEM_BYTES:
         key = {name: decode_value(item[name]) for name in meta.key_attributes}

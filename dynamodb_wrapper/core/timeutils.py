@@ -89,7 +89,7 @@ def ensure_timezone_aware(dt: datetime, default_tz: str = "UTC") -> datetime:
 
 def format_utc(dt: datetime, field: str | None = None) -> str:
     """The storage string of an aware datetime: fixed-width UTC with microseconds."""
-    d = to_utc(dt, field)
+    d = dt if type(dt) is datetime and dt.tzinfo is UTC else to_utc(dt, field)
     # Hand-formatted: strftime("%Y") does not zero-pad years < 1000 on glibc.
     return (
         f"{d.year:04d}-{d.month:02d}-{d.day:02d}T{d.hour:02d}:{d.minute:02d}:"
