@@ -113,7 +113,9 @@ class StrictModel(BaseModel):
     Unknown fields are rejected, NaN/infinity are refused, assignments are validated.
     """
 
-    model_config = ConfigDict(extra="forbid", validate_assignment=True, allow_inf_nan=False)
+    model_config = ConfigDict(
+        extra="forbid", validate_assignment=True, allow_inf_nan=False, defer_build=True
+    )
 
     def __init__(self, /, **data: Any) -> None:
         try:
@@ -174,7 +176,7 @@ class FlexibleView(DynamoDBMixin, BaseModel):
     (``projection_fields``), so summary listings move less data.
     """
 
-    model_config = ConfigDict(extra="ignore")
+    model_config = ConfigDict(extra="ignore", defer_build=True)
     full_item: ClassVar[bool] = False
 
     @classmethod

@@ -165,7 +165,7 @@ class WriteDTO(StrictModel):
     """Base of write DTOs: frozen, no unknown fields, NaN/infinity refused (in free-form maps
     and lists too)."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid", allow_inf_nan=False)
+    model_config = ConfigDict(frozen=True, extra="forbid", allow_inf_nan=False, defer_build=True)
 
     @field_validator("*")
     @classmethod
