@@ -62,6 +62,7 @@ ProgressCallback = Callable[[int], None]
 MAX_BATCH_WRITE = 25
 MAX_BATCH_GET = 100
 MAX_TRANSACTION_ACTIONS = 100
+_METHODS = {"PutItem": "put_item", "UpdateItem": "update_item", "DeleteItem": "delete_item"}
 
 
 @dataclass
@@ -209,16 +210,8 @@ class TableGateway:
         Returns the old item when ``return_values="ALL_OLD"``.
         """
         check_item(item, self.meta)
-        builder = self._builder()
         request: dict[str, Any] = {"TableName": self.table_name, "Item": item}
-        if return_values != "NONE":
-            request["ReturnValues"] = return_values
-        if condition is not None:
-            request["ConditionExpression"] = builder.condition(condition)
-            request["ReturnValuesOnConditionCheckFailure"] = "ALL_OLD"
-        response = self._call("PutItem", "put_item", self._finish(request, builder))
-        old: WireItem | None = response.get("Attributes")
-        return old
+        return self._write("PutItem", request, self._builder(), condition, return_values)
 
     def update_item(
         self,
@@ -237,14 +230,7 @@ class TableGateway:
             "Key": self.encode_key(key),
             "UpdateExpression": builder.update(update),
         }
-        if return_values != "NONE":
-            request["ReturnValues"] = return_values
-        if condition is not None:
-            request["ConditionExpression"] = builder.condition(condition)
-            request["ReturnValuesOnConditionCheckFailure"] = "ALL_OLD"
-        response = self._call("UpdateItem", "update_item", self._finish(request, builder))
-        attributes: WireItem | None = response.get("Attributes")
-        return attributes
+        return self._write("UpdateItem", request, builder, condition, return_values)
 
     def delete_item(
         self,
@@ -254,16 +240,33 @@ class TableGateway:
         return_values: Literal["NONE", "ALL_OLD"] = "NONE",
     ) -> WireItem | None:
         """Delete the item with ``key``; returns the old item with ``return_values="ALL_OLD"``."""
-        builder = self._builder()
         request: dict[str, Any] = {"TableName": self.table_name, "Key": self.encode_key(key)}
+        return self._write("DeleteItem", request, self._builder(), condition, return_values)
+
+    def _write(
+        self,
+        operation: str,
+        request: dict[str, Any],
+        builder: ExpressionBuilder,
+        condition: ConditionBase | None,
+        return_values: str = "NONE",
+    ) -> WireItem | None:
+        """Send a single-item write; a failed condition brings back the stored item."""
         if return_values != "NONE":
             request["ReturnValues"] = return_values
+        self._add_condition(request, builder, condition)
+        method = _METHODS[operation]
+        response = self._call(operation, method, self._finish(request, builder))
+        attributes: WireItem | None = response.get("Attributes")
+        return attributes
+
+    @staticmethod
+    def _add_condition(
+        request: dict[str, Any], builder: ExpressionBuilder, condition: ConditionBase | None
+    ) -> None:
         if condition is not None:
             request["ConditionExpression"] = builder.condition(condition)
             request["ReturnValuesOnConditionCheckFailure"] = "ALL_OLD"
-        response = self._call("DeleteItem", "delete_item", self._finish(request, builder))
-        old: WireItem | None = response.get("Attributes")
-        return old
 
     # ------------------------------------------------------------------ query / scan
 
@@ -621,9 +624,7 @@ class TableGateway:
         check_item(item, self.meta)
         builder = self._builder()
         request: dict[str, Any] = {"TableName": self.table_name, "Item": item}
-        if condition is not None:
-            request["ConditionExpression"] = builder.condition(condition)
-            request["ReturnValuesOnConditionCheckFailure"] = "ALL_OLD"
+        self._add_condition(request, builder, condition)
         return TransactAction(
             {"Put": self._finish(request, builder)},
             self.table_name,
@@ -641,9 +642,7 @@ class TableGateway:
             "Key": wire_key,
             "UpdateExpression": builder.update(update),
         }
-        if condition is not None:
-            request["ConditionExpression"] = builder.condition(condition)
-            request["ReturnValuesOnConditionCheckFailure"] = "ALL_OLD"
+        self._add_condition(request, builder, condition)
         return TransactAction(
             {"Update": self._finish(request, builder)}, self.table_name, key_identity(wire_key)
         )
@@ -655,9 +654,7 @@ class TableGateway:
         builder = self._builder()
         wire_key = self.encode_key(key)
         request: dict[str, Any] = {"TableName": self.table_name, "Key": wire_key}
-        if condition is not None:
-            request["ConditionExpression"] = builder.condition(condition)
-            request["ReturnValuesOnConditionCheckFailure"] = "ALL_OLD"
+        self._add_condition(request, builder, condition)
         return TransactAction(
             {"Delete": self._finish(request, builder)}, self.table_name, key_identity(wire_key)
         )
