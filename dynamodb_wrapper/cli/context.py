@@ -95,6 +95,11 @@ class State:
         (``dynamodb-wrapper local start``) is used. Against DynamoDB Local (a loopback
         endpoint) credentials default to ``local``/``local`` when none are configured.
         """
+        if self.region is not None and not _REGION.match(self.region):
+            # A bad --region is a usage error (exit 2), like any other bad option.
+            raise CliUsageError(
+                f"invalid region {self.region!r} (expected a name such as us-east-1)"
+            )
         overrides = self.overrides(**extra)
         config = DynamoDBConfig.from_env(**overrides)
         source: str | None = "option/env" if config.endpoint_url else None
@@ -113,13 +118,6 @@ class State:
         ):
             overrides.update(aws_access_key_id="local", aws_secret_access_key="local")
             config = DynamoDBConfig.from_env(**overrides)
-        # DynamoDBConfig accepts any region_name, and botocore then raises its own
-        # InvalidRegionError (not a DynamoDBWrapperError) when the client is created: check
-        # the format here so it is reported like any other bad option (see the issue notes).
-        if not _REGION.match(config.region_name):
-            raise CliUsageError(
-                f"invalid region {config.region_name!r} (expected a name such as us-east-1)"
-            )
         self.endpoint_source = source
         return config
 

@@ -729,7 +729,8 @@ def transact_write(
     Raises:
         ValidationError: No actions, more than 100, or two actions on one item (nothing sent).
         TransactionCanceledError: With ``reasons`` aligned one-to-one with ``actions``.
-        ConnectionError: Still unreachable after the re-sends.
+        ConnectionError: Still unreachable after the re-sends; its ``client_request_token``
+            is the token to re-send with.
     """
     if not 1 <= len(actions) <= MAX_TRANSACTION_ACTIONS:
         raise ValidationError(
@@ -759,8 +760,9 @@ def transact_write(
             with translate_errors("TransactWriteItems", tables):
                 client.transact_write_items(TransactItems=items, ClientRequestToken=token)
             return token
-        except ConnectionError:
+        except ConnectionError as exc:
             if attempt == resends:
+                exc.client_request_token = token  # the caller can re-send it safely later
                 raise
             policy.sleep(policy.delay(attempt + 1))
     raise AssertionError("unreachable")  # pragma: no cover

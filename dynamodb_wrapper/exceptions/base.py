@@ -68,6 +68,9 @@ class DynamoDBWrapperError(Exception):
     """
 
     retryable_default: bool = False
+    #: The ClientRequestToken of a transaction that may or may not have been applied (set on a
+    #: ``ConnectionError`` from ``transact_write``): re-send with it to apply it at most once.
+    client_request_token: str | None = None
 
     def __init__(
         self,

@@ -62,3 +62,28 @@ def test_scan_segment_and_total_go_together(segment: int | None, total: int | No
     with pytest.raises(ValidationError) as info:
         gateway().scan_page(segment=segment, total_segments=total)
     assert info.value.field == "segment"
+
+
+def test_a_transaction_that_stays_unreachable_hands_back_its_token() -> None:
+    import random
+
+    from botocore.exceptions import EndpointConnectionError
+
+    from dynamodb_wrapper.core.retry import BackoffPolicy
+    from dynamodb_wrapper.exceptions import ConnectionError
+
+    tokens: list[str] = []
+
+    class DeadClient:
+        def transact_write_items(self, **request: Any) -> None:
+            tokens.append(request["ClientRequestToken"])
+            raise EndpointConnectionError(endpoint_url="http://127.0.0.1:1")
+
+    slept: list[float] = []
+    action = TransactAction({"Delete": {}}, "t_counter", "k1")
+    policy = BackoffPolicy(sleep=slept.append, rng=random.Random(0))
+    with pytest.raises(ConnectionError) as info:
+        transact_write(DeadClient(), [action], resends=2, backoff=policy)
+    assert len(tokens) == 3 and len(set(tokens)) == 1  # every re-send reuses one token
+    assert info.value.client_request_token == tokens[0]
+    assert len(slept) == 2
