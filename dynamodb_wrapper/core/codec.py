@@ -178,11 +178,11 @@ def _enc_list(value: Any, path: str | None) -> Wire:
 def _enc_map(value: Any, path: str | None) -> Wire:
     out: dict[str, Wire] = {}
     for key, item in value.items():
-        if not isinstance(key, str):
-            raise ValidationError(
-                f"{path or 'value'}: map keys must be strings, got {type(key).__name__}",
-                field=path,
+        if not isinstance(key, str) or not key:
+            what = (
+                "must not be empty" if key == "" else f"must be strings, got {type(key).__name__}"
             )
+            raise ValidationError(f"{path or 'value'}: map keys {what}", field=path)
         out[key] = encode_value(item, _join(path, key))
     return {"M": out}
 
@@ -387,7 +387,7 @@ def _list_of(element: Encoder) -> Encoder:
 
 def _map_of(element: Encoder) -> Encoder:
     def encode(value: Any) -> Wire:
-        if type(value) is not dict or not all(type(k) is str for k in value):
+        if type(value) is not dict or not all(type(k) is str and k for k in value):
             return encode_value(value)
         return {"M": {k: encode_value(v) if v is None else element(v) for k, v in value.items()}}
 

@@ -42,6 +42,7 @@ __all__ = [
 ]
 
 _PATH_PART = re.compile(r"[^.\[\]]+(?![^\[]*\])")
+_PATH = re.compile(r"[^.\[\]]+(\[\d+\])*(\.[^.\[\]]+(\[\d+\])*)*")
 _MAX_EXPRESSION_BYTES = 4096
 
 
@@ -75,8 +76,11 @@ class ExpressionBuilder:
         if not isinstance(path, str) or not path:
             raise ValidationError(f"invalid attribute name {path!r}", field=str(path))
         parts = _PATH_PART.findall(path)
-        if not parts:
-            raise ValidationError(f"invalid attribute path {path!r}", field=path)
+        if not parts or not _PATH.fullmatch(path):
+            raise ValidationError(
+                f"invalid attribute path {path!r} (expected name, name.sub or name[0])",
+                field=path,
+            )
         placeholders = []
         for part in parts:
             placeholder = self._name_of.get(part)
@@ -110,6 +114,11 @@ class ExpressionBuilder:
     def projection(self, fields: Iterable[str]) -> str:
         """A ProjectionExpression for ``fields`` (checked against the model's fields)."""
         wanted = list(dict.fromkeys(fields))
+        for name in wanted:
+            if not isinstance(name, str) or not name:
+                raise ValidationError(
+                    f"projection names must be non-empty strings, got {name!r}", field="projection"
+                )
         if not wanted:
             raise ValidationError("projection must name at least one field", field="projection")
         if self.allowed_fields is not None:

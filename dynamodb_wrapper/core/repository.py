@@ -26,7 +26,13 @@ from boto3.dynamodb.conditions import ConditionBase
 from pydantic import BaseModel
 
 from dynamodb_wrapper.config import DynamoDBConfig
-from dynamodb_wrapper.core.codec import encode_key, encode_key_value, key_identity, key_of
+from dynamodb_wrapper.core.codec import (
+    decode_item,
+    encode_key,
+    encode_key_value,
+    key_identity,
+    key_of,
+)
 from dynamodb_wrapper.core.expressions import (
     Attr,
     ExpressionBuilder,
@@ -39,6 +45,7 @@ from dynamodb_wrapper.core.model import (
     FlexibleView,
     StrictModel,
     localize_datetimes,
+    validation_error,
 )
 from dynamodb_wrapper.core.pagination import decode_token, encode_token, query_fingerprint
 from dynamodb_wrapper.core.table_gateway import (
@@ -420,6 +427,12 @@ class WriteApi(_Api[ModelT], Generic[ModelT, DtoT]):
     already_exists_error: ClassVar[type[ItemAlreadyExistsError]] = ItemAlreadyExistsError
     #: Fields a partial update may not touch (keys are refused anyway).
     immutable_fields: ClassVar[frozenset[str]] = frozenset({"created_at", "updated_at"})
+    #: Stored fields that ``_check_replacement`` needs when a batch upsert replaces items.
+    replacement_checked_fields: ClassVar[tuple[str, ...]] = ()
+
+    def _check_replacement(self, stored: Mapping[str, Any], new: ModelT) -> None:
+        """Refuse replacing ``stored`` by ``new`` in a batch upsert (batch writes carry no
+        conditions, so the domain rule is checked on the items read first). Default: allowed."""
 
     # ------------------------------------------------------------------ helpers
 
@@ -460,10 +473,12 @@ class WriteApi(_Api[ModelT], Generic[ModelT, DtoT]):
                 # None is validated too: only fields that may be None can be removed.
                 out[name] = _validate_field(self.dto, self.model, name, value)
             except pydantic.ValidationError as exc:
-                first = exc.errors()[0]
-                reason = "cannot be removed" if value is None else first["msg"]
+                error = validation_error(exc, self.meta.model_name)  # names the nested path
+                reason = "cannot be removed" if value is None else exc.errors()[0]["msg"]
                 raise ValidationError(
-                    f"invalid {name}: {reason}", field=name, errors=exc.errors()
+                    f"invalid {error.field or name}: {reason}",
+                    field=error.field or name,
+                    errors=error.errors,
                 ) from None
         return out
 
@@ -484,9 +499,12 @@ class WriteApi(_Api[ModelT], Generic[ModelT, DtoT]):
             ) from exc
         return model
 
-    def _upsert(self, dto: StrictModel, **overrides: Any) -> ModelT:
+    def _upsert(
+        self, dto: StrictModel, *, condition: ConditionBase | None = None, **overrides: Any
+    ) -> ModelT:
         """Create or replace the item in one write, keeping the stored ``created_at`` and
-        incrementing the version."""
+        incrementing the version; ``condition`` (checked in the write) guards the replacement.
+        """
         model = self._build(dto, **overrides)
         item = model.to_dynamodb_item()  # full checks: keys, types, 400 KB
         version = self.meta.version_attribute
@@ -503,7 +521,7 @@ class WriteApi(_Api[ModelT], Generic[ModelT, DtoT]):
             else:
                 update.remove(name)
         key = {k: getattr(model, k) for k in self.meta.key_attributes}
-        stored = self.gateway.update_item(key, update, return_values="ALL_NEW")
+        stored = self.gateway.update_item(key, update, condition=condition, return_values="ALL_NEW")
         result: Any = self.model.from_dynamodb_item(stored or item)
         return result  # type: ignore[no-any-return]
 
@@ -730,6 +748,7 @@ class WriteApi(_Api[ModelT], Generic[ModelT, DtoT]):
         version = self.meta.version_attribute
         kept = [name for name in ("created_at",) if self._stamped]
         kept += [version] if version is not None else []
+        kept += list(self.replacement_checked_fields)
         existing = (
             {
                 key_identity(key_of(item, self.meta)): item
@@ -744,6 +763,8 @@ class WriteApi(_Api[ModelT], Generic[ModelT, DtoT]):
         for model in models:
             item = model.to_dynamodb_item()
             stored = existing.get(key_identity(key_of(item, self.meta)), {})
+            if stored:
+                self._check_replacement(decode_item(stored), model)
             if "created_at" in stored:
                 item["created_at"] = stored["created_at"]
             if version is not None and version in stored:

@@ -15,7 +15,7 @@ from typing import Annotated, Any
 from urllib.parse import urlparse
 
 from croniter import croniter
-from pydantic import AfterValidator, ConfigDict, Field, ValidationInfo, field_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
 from dynamodb_wrapper.core.model import NestedValueError, StrictModel, UTCDateTime
 from dynamodb_wrapper.models.domain_models import (
@@ -170,7 +170,7 @@ class WriteDTO(StrictModel):
     @field_validator("*")
     @classmethod
     def _finite_numbers(cls, value: Any) -> Any:
-        if isinstance(value, dict | list):
+        if isinstance(value, dict | list | BaseModel):
             _reject_non_finite(value, "")
         return value
 
@@ -188,6 +188,9 @@ def _reject_non_finite(value: Any, path: str) -> None:
     elif isinstance(value, list):
         for index, item in enumerate(value):
             _reject_non_finite(item, f"{path}[{index}]")
+    elif isinstance(value, BaseModel):
+        for name, item in value.__dict__.items():
+            _reject_non_finite(item, f"{path}.{name}" if path else name)
 
 
 class PipelineConfigUpsert(PipelineConfigFields, WriteDTO):

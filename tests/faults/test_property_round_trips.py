@@ -594,7 +594,13 @@ def test_run_pages_return_each_matching_run_once_in_order(
     config: DynamoDBConfig, scenario: dict[str, Any]
 ) -> None:
     pipeline_id = f"pages-{uuid.uuid4().hex}"
-    runs = [PipelineRunLogUpsert(pipeline_id=pipeline_id, **run) for run in scenario["runs"]]
+    # Run ids are unique per example: a finished run may not be re-upserted with another status.
+    runs = [
+        PipelineRunLogUpsert(
+            pipeline_id=pipeline_id, **{**run, "run_id": f"{pipeline_id[6:18]}-{run['run_id']}"}
+        )
+        for run in scenario["runs"]
+    ]
     assert PipelineRunLogsWriteApi(config).upsert_many(runs) == len(runs)
     read = PipelineRunLogsReadApi(config)
     low, high, status, limit = (scenario[k] for k in ("low", "high", "status", "limit"))

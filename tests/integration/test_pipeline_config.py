@@ -466,7 +466,7 @@ def test_update_of_a_missing_pipeline(apis: Any, raw: Any) -> None:
         ({"source_type": None}, "source_type"),
         ({"environment": "test"}, "environment"),
         ({"is_active": "maybe"}, "is_active"),
-        ({"tags": {"a": 1}}, "tags"),
+        ({"tags": {"a": 1}}, "tags.a"),
         ({"updated_at": datetime(2024, 1, 1)}, "updated_at"),
         ({"bogus": 1}, "bogus"),
         ({"description": "fine", "version": ""}, "version"),

@@ -255,7 +255,7 @@ def test_update_with_conditions_and_validation(apis: Any) -> None:
         ({"service": "web"}, "service"),
         ({"created_at": T0}, "created_at"),
         ({"version": None}, "version"),
-        ({"checks": [{"name": "x", "at": datetime(2024, 1, 1)}]}, "checks"),
+        ({"checks": [{"name": "x", "at": datetime(2024, 1, 1)}]}, "checks.0.at"),
     ]:
         with pytest.raises(ValidationError) as error:
             write._update(key("api", T0), changes)

@@ -727,7 +727,8 @@ json_scalars = st.one_of(st.none(), st.booleans(), int38, decimals, st.text(max_
 json_values = st.recursive(
     json_scalars,
     lambda children: st.one_of(
-        st.lists(children, max_size=4), st.dictionaries(st.text(max_size=10), children, max_size=4)
+        st.lists(children, max_size=4),
+        st.dictionaries(st.text(min_size=1, max_size=10), children, max_size=4),
     ),
     max_leaves=12,
 )
@@ -737,7 +738,7 @@ stages = st.builds(
     records=int38,
     started_at=st.none() | aware_datetimes,
     error_message=st.none() | st.text(max_size=20),
-    metrics=st.dictionaries(st.text(max_size=10), json_values, max_size=3),
+    metrics=st.dictionaries(st.text(min_size=1, max_size=10), json_values, max_size=3),
 )
 records = st.builds(
     Record,
@@ -760,9 +761,9 @@ records = st.builds(
     blob=st.none() | st.binary(max_size=20),
     labels=st.none() | st.sets(st.text(max_size=10), min_size=1, max_size=4),
     numbers=st.none() | st.sets(int38, min_size=1, max_size=4),
-    tags=st.dictionaries(st.text(max_size=10), st.text(max_size=10), max_size=4),
+    tags=st.dictionaries(st.text(min_size=1, max_size=10), st.text(max_size=10), max_size=4),
     stages=st.lists(stages, max_size=3),
-    config=st.dictionaries(st.text(max_size=10), json_values, max_size=4),
+    config=st.dictionaries(st.text(min_size=1, max_size=10), json_values, max_size=4),
     columns=st.lists(st.text(max_size=10), max_size=4),
 )
 

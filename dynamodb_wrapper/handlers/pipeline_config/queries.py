@@ -8,6 +8,7 @@ from datetime import datetime
 from dynamodb_wrapper.core.expressions import SortCondition
 from dynamodb_wrapper.core.model import coerce_enum
 from dynamodb_wrapper.core.repository import ReadApi
+from dynamodb_wrapper.core.timeutils import require_aware
 from dynamodb_wrapper.exceptions import PipelineConfigNotFoundError
 from dynamodb_wrapper.models.domain_models import Environment, PipelineConfig
 from dynamodb_wrapper.models.views import PipelineConfigSummary, PipelineConfigView
@@ -115,7 +116,10 @@ class PipelineConfigReadApi(ReadApi[PipelineConfig, PipelineConfigView]):
         return self._query(
             coerce_enum(Environment, environment, "environment"),
             index=ENVIRONMENT_INDEX,
-            sort=SortCondition.range(created_after, created_before),
+            sort=SortCondition.range(
+                created_after and require_aware(created_after, "created_after"),
+                created_before and require_aware(created_before, "created_before"),
+            ),
             limit=limit,
             next_token=next_token,
             projection=projection,

@@ -107,9 +107,44 @@ class PipelineRunLogsWriteApi(WriteApi[PipelineRunLog, PipelineRunLogUpsert]):
         """Insert a run log; ``PipelineRunLogAlreadyExistsError`` if the run id exists."""
         return self._create(dto)
 
+    replacement_checked_fields = ("status",)
+
     def upsert_run_log(self, dto: PipelineRunLogUpsert) -> PipelineRunLog:
-        """Create or replace a run log in one write, keeping ``created_at``."""
-        return self._upsert(dto)
+        """Create or replace a run log in one write, keeping ``created_at``.
+
+        The replacement may not move the stored status backwards: the write's condition
+        requires a new run, the same status, or an allowed transition.
+
+        Raises:
+            InvalidStatusTransitionError: The stored run's status cannot become ``dto.status``.
+        """
+        status = Attr("status")
+        allowed = (
+            Attr("run_id").not_exists()
+            | status.eq(dto.status)
+            | status.is_in(_predecessors(dto.status) or [dto.status])
+        )
+        try:
+            return self._upsert(dto, condition=allowed)
+        except ConditionCheckFailedError as exc:
+            stored = (exc.item or {}).get("status")
+            raise InvalidStatusTransitionError(
+                f"run {dto.run_id} is {stored!r}; an upsert cannot make it {dto.status.value!r}",
+                item=exc.item,
+                **exc.context(),
+            ) from exc
+
+    def _check_replacement(self, stored: Mapping[str, Any], new: PipelineRunLog) -> None:
+        current = stored.get("status")
+        if current is None or current == new.status.value:
+            return
+        if RunStatus(current) not in _predecessors(new.status):
+            raise InvalidStatusTransitionError(
+                f"run {new.run_id} is {current!r}; a batch upsert cannot make it "
+                f"{new.status.value!r} (nothing was written)",
+                item=dict(stored),
+                table=self.gateway.table_name,
+            )
 
     def upsert_many(
         self,
