@@ -48,6 +48,7 @@ __all__ = [
     "MAX_ITEM_BYTES",
     "check_item",
     "decode_item",
+    "decode_item_for",
     "decode_value",
     "encode_item",
     "encode_key",
@@ -303,6 +304,114 @@ def decode_value(wire: Mapping[str, Any]) -> Any:
     if "BS" in wire:
         return {_decode_binary(v) for v in wire["BS"]}
     raise ValidationError(f"unknown DynamoDB type tag(s) {sorted(wire)!r}")
+
+
+# --------------------------------------------------------------------------- compiled decoders
+#
+# The mirror of the encoder plans: each field of a model gets a decoder specialised for its
+# declared type, which takes the expected tag directly and falls back to ``decode_value`` for
+# anything else (NULL, the other bool form, unexpected data: pydantic then reports it).
+# Numbers for float/Decimal fields stay strings: pydantic parses them exactly.
+
+Decoder = Callable[[Any], Any]
+_decode_plans: dict[type, tuple[dict[str, Decoder], bool]] = {}
+
+
+def _dec_s(wire: Any) -> Any:
+    try:
+        return wire["S"]
+    except (KeyError, TypeError):
+        return decode_value(wire)
+
+
+def _dec_n_text(wire: Any) -> Any:
+    try:
+        return wire["N"]
+    except (KeyError, TypeError):
+        return decode_value(wire)
+
+
+def _dec_bool(wire: Any) -> Any:
+    try:
+        return wire["BOOL"]
+    except (KeyError, TypeError):
+        return decode_value(wire)  # "true"/"false" (key attributes), validated by pydantic
+
+
+def _dec_list_of(element: Decoder) -> Decoder:
+    def decode(wire: Any) -> Any:
+        try:
+            values = wire["L"]
+        except (KeyError, TypeError):
+            return decode_value(wire)
+        return [element(v) for v in values]
+
+    return decode
+
+
+def _dec_map_of(element: Decoder) -> Decoder:
+    def decode(wire: Any) -> Any:
+        try:
+            values = wire["M"]
+        except (KeyError, TypeError):
+            return decode_value(wire)
+        return {k: element(v) for k, v in values.items()}
+
+    return decode
+
+
+def _dec_model_of(cls: type[BaseModel]) -> Decoder:
+    def decode(wire: Any) -> Any:
+        try:
+            values = wire["M"]
+        except (KeyError, TypeError):
+            return decode_value(wire)
+        return decode_item_for(cls, values)
+
+    return decode
+
+
+def _compile_decoder(annotation: Any) -> Decoder:
+    from dynamodb_wrapper.core.metadata import _PYDANTIC_DATETIMES, _unwrap_optional
+
+    base, _ = _unwrap_optional(annotation)
+    origin = typing.get_origin(base)
+    args = typing.get_args(base)
+    if origin is list and len(args) == 1:
+        return _dec_list_of(_compile_decoder(args[0]))
+    if origin is dict and len(args) == 2 and args[0] is str:
+        return _dec_map_of(_compile_decoder(args[1]))
+    if base is str or base is datetime or any(base is m for m in _PYDANTIC_DATETIMES):
+        return _dec_s
+    if base is float or base is Decimal:
+        return _dec_n_text
+    if base is bool:
+        return _dec_bool
+    if isinstance(base, type):
+        if issubclass(base, enum.Enum) and issubclass(base, str):
+            return _dec_s
+        if issubclass(base, BaseModel):
+            return _dec_model_of(base)
+    return decode_value
+
+
+def decode_item_for(cls: type[BaseModel], item: Mapping[str, Any]) -> dict[str, Any]:
+    """Decode a wire item (or map) for validation as ``cls``: typed fields through compiled
+    decoders; unknown attributes dropped when ``cls`` ignores extras, else decoded."""
+    plan = _decode_plans.get(cls)
+    if plan is None:
+        decoders = {name: _compile_decoder(f.annotation) for name, f in cls.model_fields.items()}
+        plan = (decoders, cls.model_config.get("extra") == "ignore")
+        _decode_plans[cls] = plan
+    decoders, drop_unknown = plan
+    out: dict[str, Any] = {}
+    for name, wire in item.items():
+        decoder = decoders.get(name)
+        if decoder is not None:
+            out[name] = decoder(wire)
+        elif not drop_unknown:
+            out[name] = decode_value(wire)
+    return out
 
 
 def _decode_binary(value: bytes | str) -> bytes:

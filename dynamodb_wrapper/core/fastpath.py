@@ -31,6 +31,8 @@ from typing import Any
 from botocore.parsers import ResponseParserFactory
 from botocore.serialize import JSONSerializer
 
+from dynamodb_wrapper.core._gc import gc_paused
+
 __all__ = ["FAST_OPERATIONS", "FastResponseParserFactory", "install_fast_serializer"]
 
 FAST_OPERATIONS = frozenset(
@@ -48,6 +50,7 @@ FAST_OPERATIONS = frozenset(
     }
 )
 _FAST_OUTPUT_SHAPES = frozenset(f"{name}Output" for name in FAST_OPERATIONS)
+_LARGE_BODY = 32 * 1024  # bytes: bigger bodies are parsed with the cyclic GC paused
 
 
 class _FastJSONParser:
@@ -61,7 +64,11 @@ class _FastJSONParser:
         if status >= 300 or shape is None or shape.name not in _FAST_OUTPUT_SHAPES:
             return self._standard.parse(response, shape)
         body = response["body"]
-        parsed: dict[str, Any] = json.loads(body) if body else {}
+        if len(body) > _LARGE_BODY:
+            with gc_paused():
+                parsed: dict[str, Any] = json.loads(body)
+        else:
+            parsed = json.loads(body) if body else {}
         headers = {k.lower(): v for k, v in response["headers"].items()}
         parsed["ResponseMetadata"] = {
             "RequestId": headers.get("x-amzn-requestid"),

@@ -10,7 +10,7 @@ from typing import Annotated, Any, ClassVar, Self, TypeVar
 import pydantic
 from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict
 
-from dynamodb_wrapper.core.codec import decode_item, encode_item
+from dynamodb_wrapper.core.codec import decode_item_for, encode_item
 from dynamodb_wrapper.core.metadata import TableMeta, extract_model_metadata
 from dynamodb_wrapper.exceptions import ValidationError
 
@@ -101,7 +101,7 @@ class DynamoDBMixin:
         """
         model: Any = cls
         try:
-            result: Self = model.model_validate(decode_item(item))
+            result: Self = model.model_validate(decode_item_for(model, item))
         except pydantic.ValidationError as exc:
             raise validation_error(exc, cls.__name__) from None
         return result

@@ -18,6 +18,7 @@ the domain's ``ItemNotFoundError`` subclass.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from contextlib import nullcontext
 from datetime import tzinfo
 from typing import Any, ClassVar, Generic, TypeVar
 
@@ -26,6 +27,7 @@ from boto3.dynamodb.conditions import ConditionBase
 from pydantic import BaseModel
 
 from dynamodb_wrapper.config import DynamoDBConfig
+from dynamodb_wrapper.core._gc import gc_paused
 from dynamodb_wrapper.core.codec import (
     decode_item,
     encode_key,
@@ -73,6 +75,7 @@ AnyView = TypeVar("AnyView", bound=FlexibleView)
 
 MAX_PAGE_SIZE = 1000
 _UPDATE_ATTEMPTS = 5
+_GC_PAUSE_ITEMS = 32  # pages this long are decoded with the cyclic GC paused (core/_gc.py)
 _FILTERED_PAGE = 100  # items evaluated per request when a filter may drop many of them
 
 
@@ -160,9 +163,11 @@ class ReadApi(_Api[ModelT], Generic[ModelT, ViewT]):
     def _views(
         self, items: Iterable[Mapping[str, Any]], view: type[AnyView], zone: tzinfo | None
     ) -> list[AnyView]:
-        result = [view.from_dynamodb_item(item) for item in items]
-        if zone is not None:
-            result = [localize_datetimes(v, zone) for v in result]
+        items = items if isinstance(items, list) else list(items)
+        with gc_paused() if len(items) >= _GC_PAUSE_ITEMS else nullcontext():
+            result = [view.from_dynamodb_item(item) for item in items]
+            if zone is not None:
+                result = [localize_datetimes(v, zone) for v in result]
         return result
 
     def _secret(self) -> bytes | None:
@@ -363,11 +368,12 @@ class ReadApi(_Api[ModelT], Generic[ModelT, ViewT]):
                 secret=self._secret(),
                 max_age=self.config.pagination_token_ttl,
             )
-        items, last_key = self._collect(
-            fetch, limit=limit, start_key=start_key, filtered=filtered, index=index
-        )
-        token = encode_token(last_key, fingerprint, self._secret())
-        return self._views(items, view, zone), token
+        with gc_paused() if limit >= _GC_PAUSE_ITEMS else nullcontext():
+            items, last_key = self._collect(
+                fetch, limit=limit, start_key=start_key, filtered=filtered, index=index
+            )
+            token = encode_token(last_key, fingerprint, self._secret())
+            return self._views(items, view, zone), token
 
     def _iterate(
         self, page: Callable[..., tuple[list[AnyView], str | None]], **kwargs: Any
