@@ -776,7 +776,9 @@ class WriteApi(_Api[ModelT], Generic[ModelT, DtoT]):
             if version is not None and version in stored:
                 item[version] = {"N": str(int(stored[version]["N"]) + 1)}
             items.append(item)
-        return self.gateway.batch_write(items, on_progress=on_progress)
+        return self.gateway.batch_write(
+            items, on_progress=on_progress, max_workers=self.config.batch_write_workers
+        )
 
     def _update_each(
         self,
@@ -798,7 +800,9 @@ class WriteApi(_Api[ModelT], Generic[ModelT, DtoT]):
 
     def _delete_many(self, keys: Iterable[Mapping[str, Any]]) -> int:
         """Batch delete (missing items are ignored)."""
-        return self.gateway.batch_write(deletes=list(keys))
+        return self.gateway.batch_write(
+            deletes=list(keys), max_workers=self.config.batch_write_workers
+        )
 
 
 def _own_write(exc: ConditionCheckFailedError, written_at: Any) -> bool:

@@ -534,16 +534,20 @@ class TableGateway:
         deletes: Iterable[Mapping[str, Any]] = (),
         *,
         on_progress: ProgressCallback | None = None,
+        max_workers: int = 1,
     ) -> int:
         """Write and delete many items (25 per request; UnprocessedItems re-sent with backoff).
 
         Every item is checked (keys, 400 KB) and duplicate keys are rejected before anything is
-        sent. Chunks go out in input order.
+        sent. With ``max_workers=1`` chunks go out one after another, in input order; with more,
+        that many chunks are in flight at once over the shared client (each still with its own
+        backoff and budget), and a failure stops the chunks not yet started.
 
         Args:
             puts: Wire items to put (overwrite).
             deletes: Python keys to delete.
-            on_progress: Called with the number of requests confirmed after each response.
+            on_progress: Called with the number of requests confirmed so far after each response.
+            max_workers: Chunks sent concurrently.
 
         Returns:
             The number of requests written.
@@ -551,7 +555,7 @@ class TableGateway:
         Raises:
             ValidationError: Bad or duplicate item/key (nothing sent).
             BatchWriteError: A call failed or the budget ran out; ``unprocessed`` holds every
-                request not confirmed written (never dropped), ``written`` the count before.
+                request not confirmed written (never dropped), ``written`` the count confirmed.
         """
         requests: list[Wire] = []
         seen: dict[str, int] = {}
@@ -563,49 +567,96 @@ class TableGateway:
             wire_key = self.encode_key(key)
             requests.append({"DeleteRequest": {"Key": wire_key}})
             self._reject_duplicate(seen, wire_key, len(requests) - 1)
-        written = 0
-        for offset in range(0, len(requests), MAX_BATCH_WRITE):
-            pending = requests[offset : offset + MAX_BATCH_WRITE]
-            rest = requests[offset + MAX_BATCH_WRITE :]
-            started = self.backoff.clock()
-            attempt = 0
-            while pending:
-                try:
-                    response = self._call(
-                        "BatchWriteItem",
-                        "batch_write_item",
-                        {"RequestItems": {self.table_name: pending}},
-                    )
-                except DynamoDBWrapperError as exc:
-                    raise BatchWriteError(
-                        f"batch write failed after {written} request(s): {exc.message}",
-                        unprocessed=[*pending, *rest],
-                        written=written,
-                        operation="BatchWriteItem",
-                        table=self.table_name,
-                        **_cause_context(exc),
-                    ) from exc
-                left = response.get("UnprocessedItems", {}).get(self.table_name, [])
-                written += len(pending) - len(left)
-                if on_progress is not None:
-                    on_progress(written)
-                pending = left
-                if not pending:
-                    break
-                attempt += 1
-                delay = self.backoff.next_delay(attempt, started)
-                if delay is None:
-                    raise BatchWriteError(
-                        f"{len(pending)} request(s) still unprocessed after {attempt} "
-                        f"attempt(s); {written} written",
-                        unprocessed=[*pending, *rest],
-                        written=written,
-                        operation="BatchWriteItem",
-                        table=self.table_name,
-                        retryable=True,
-                    )
-                self.backoff.sleep(delay)
-        return written
+        chunks = [
+            requests[offset : offset + MAX_BATCH_WRITE]
+            for offset in range(0, len(requests), MAX_BATCH_WRITE)
+        ]
+        confirmed = [0]
+        lock = threading.Lock()
+
+        def confirm(count: int) -> None:
+            with lock:
+                confirmed[0] += count
+                total = confirmed[0]
+            if on_progress is not None:
+                on_progress(total)
+
+        if max_workers <= 1 or len(chunks) <= 1:
+            for position, chunk in enumerate(chunks):
+                leftover, cause = self._write_chunk(chunk, confirm)
+                if leftover:
+                    rest = [r for later in chunks[position + 1 :] for r in later]
+                    raise self._batch_error(leftover, rest, confirmed[0], cause)
+            return confirmed[0]
+        with ThreadPoolExecutor(max_workers=max_workers) as pool:
+            futures = [pool.submit(self._write_chunk, chunk, confirm) for chunk in chunks]
+            failures: list[tuple[list[Wire], DynamoDBWrapperError | None]] = []
+            never_sent: list[Wire] = []
+            for chunk, future in zip(chunks, futures, strict=True):
+                if failures and future.cancel():
+                    never_sent.extend(chunk)
+                    continue
+                leftover, cause = future.result()
+                if leftover:
+                    failures.append((leftover, cause))
+        if failures:
+            unprocessed = [r for leftover, _ in failures for r in leftover]
+            raise self._batch_error(unprocessed, never_sent, confirmed[0], failures[0][1])
+        return confirmed[0]
+
+    def _write_chunk(
+        self, pending: list[Wire], confirm: Callable[[int], None]
+    ) -> tuple[list[Wire], DynamoDBWrapperError | None]:
+        """Send one chunk until done or out of budget: ``(leftover, cause)``; leftover is empty
+        on success, ``cause`` is the error that stopped it (``None``: the budget ran out)."""
+        started = self.backoff.clock()
+        attempt = 0
+        while True:
+            try:
+                response = self._call(
+                    "BatchWriteItem",
+                    "batch_write_item",
+                    {"RequestItems": {self.table_name: pending}},
+                )
+            except DynamoDBWrapperError as exc:
+                return pending, exc
+            left = response.get("UnprocessedItems", {}).get(self.table_name, [])
+            confirm(len(pending) - len(left))
+            pending = left
+            if not pending:
+                return [], None
+            attempt += 1
+            delay = self.backoff.next_delay(attempt, started)
+            if delay is None:
+                return pending, None
+            self.backoff.sleep(delay)
+
+    def _batch_error(
+        self,
+        leftover: list[Wire],
+        rest: list[Wire],
+        written: int,
+        cause: DynamoDBWrapperError | None,
+    ) -> BatchWriteError:
+        if cause is None:
+            message = (
+                f"{len(leftover)} request(s) still unprocessed after the retry budget; "
+                f"{written} written"
+            )
+            context: dict[str, Any] = {"retryable": True}
+        else:
+            message = f"batch write failed after {written} request(s): {cause.message}"
+            context = _cause_context(cause)
+        error = BatchWriteError(
+            message,
+            unprocessed=[*leftover, *rest],
+            written=written,
+            operation="BatchWriteItem",
+            table=self.table_name,
+            **context,
+        )
+        error.__cause__ = cause
+        return error
 
     def _reject_duplicate(self, seen: dict[str, int], key: WireItem, position: int) -> None:
         key_id = key_identity(key)
