@@ -575,11 +575,10 @@ class TableGateway:
         lock = threading.Lock()
 
         def confirm(count: int) -> None:
-            with lock:
+            with lock:  # the callback runs under the lock too: totals arrive in order
                 confirmed[0] += count
-                total = confirmed[0]
-            if on_progress is not None:
-                on_progress(total)
+                if on_progress is not None:
+                    on_progress(confirmed[0])
 
         if max_workers <= 1 or len(chunks) <= 1:
             for position, chunk in enumerate(chunks):

@@ -578,7 +578,9 @@ def test_upsert_many_keeps_created_at_and_reports_progress(apis: Apis) -> None:
     written = apis.write.upsert_many(
         [dto(f"t{i:03d}", table_name="new") for i in range(60)], on_progress=progress.append
     )
-    assert written == 60 and progress == [25, 50, 60]
+    # chunks of 25, 25 and 10 may finish in any order (several in flight); totals only grow
+    assert written == 60 and len(progress) == 3
+    assert progress == sorted(progress) and progress[-1] == 60
     assert apis.read.count_tables() == 60
     kept = apis.read.get_by_id("t000")
     assert kept is not None and kept.table_name == "new"
