@@ -427,11 +427,14 @@ def decode_item(item: Mapping[str, Mapping[str, Any]]) -> dict[str, Any]:
 # --------------------------------------------------------------------------- items and keys
 
 
-def encode_item(model: BaseModel, meta: TableMeta | None = None) -> dict[str, Wire]:
+def encode_item(
+    model: BaseModel, meta: TableMeta | None = None, *, check: bool = True
+) -> dict[str, Wire]:
     """Encode a model instance as a wire item (``None`` fields omitted).
 
     When ``meta`` is given, bool key attributes become ``"true"``/``"false"`` and the item is
-    checked with :func:`check_item`.
+    checked with :func:`check_item` (``check=False`` skips that for callers that hand the item
+    to a gateway write that checks it anyway).
     """
     bool_keys = meta.bool_keys if meta is not None else frozenset()
     try:
@@ -439,7 +442,7 @@ def encode_item(model: BaseModel, meta: TableMeta | None = None) -> dict[str, Wi
     except ValidationError:
         # The compiled plan does not track paths: redo it the slow way for a precise error.
         item = _encode_fields(model, None, bool_keys)
-    if meta is not None:
+    if meta is not None and check:
         check_item(item, meta)
     return item
 

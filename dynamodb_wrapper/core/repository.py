@@ -31,6 +31,7 @@ from dynamodb_wrapper.config import DynamoDBConfig
 from dynamodb_wrapper.core._gc import gc_paused
 from dynamodb_wrapper.core.codec import (
     decode_item,
+    encode_item,
     encode_key,
     encode_key_value,
     key_identity,
@@ -494,7 +495,7 @@ class WriteApi(_Api[ModelT], Generic[ModelT, DtoT]):
     def _create(self, dto: StrictModel, **overrides: Any) -> ModelT:
         """Insert a new item (version 1); ``already_exists_error`` if the key is taken."""
         model = self._build(dto, **overrides)
-        item = model.to_dynamodb_item()
+        item = encode_item(model, self.meta, check=False)  # gateway checks
         try:
             self.gateway.put_item(item, condition=Attr(self.meta.partition_key).not_exists())
         except ConditionCheckFailedError as exc:
@@ -768,7 +769,7 @@ class WriteApi(_Api[ModelT], Generic[ModelT, DtoT]):
         )
         items = []
         for model in models:
-            item = model.to_dynamodb_item()
+            item = encode_item(model, self.meta, check=False)  # gateway checks
             stored = existing.get(key_identity(key_of(item, self.meta)), {})
             if stored:
                 self._check_replacement(decode_item(stored), model)
