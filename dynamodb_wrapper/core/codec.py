@@ -40,7 +40,7 @@ from typing import Any
 from pydantic import BaseModel
 from pydantic_core import to_jsonable_python
 
-from dynamodb_wrapper.core.metadata import TableMeta
+from dynamodb_wrapper.core.metadata import _PYDANTIC_DATETIMES, TableMeta, _unwrap_optional
 from dynamodb_wrapper.core.timeutils import format_utc
 from dynamodb_wrapper.exceptions import ItemTooLargeError, ValidationError
 
@@ -56,6 +56,7 @@ __all__ = [
     "encode_number",
     "encode_value",
     "item_size",
+    "json_default",
     "key_identity",
     "key_of",
 ]
@@ -372,8 +373,6 @@ def _dec_model_of(cls: type[BaseModel]) -> Decoder:
 
 
 def _compile_decoder(annotation: Any) -> Decoder:
-    from dynamodb_wrapper.core.metadata import _PYDANTIC_DATETIMES, _unwrap_optional
-
     base, _ = _unwrap_optional(annotation)
     origin = typing.get_origin(base)
     args = typing.get_args(base)
@@ -412,6 +411,14 @@ def decode_item_for(cls: type[BaseModel], item: Mapping[str, Any]) -> dict[str, 
         elif not drop_unknown:
             out[name] = decode_value(wire)
     return out
+
+
+def json_default(value: Any) -> str:
+    """``json.dumps`` ``default=`` for wire data: ``bytes`` (``B``/``BS``) as base64 text, as the
+    DynamoDB JSON protocol carries them."""
+    if isinstance(value, bytes | bytearray):
+        return base64.b64encode(value).decode("ascii")
+    raise TypeError(f"{type(value).__name__} is not JSON serializable")
 
 
 def _decode_binary(value: bytes | str) -> bytes:
@@ -516,8 +523,6 @@ def _model_of(cls: type[BaseModel]) -> Encoder:
 
 
 def _compile(annotation: Any) -> Encoder:
-    from dynamodb_wrapper.core.metadata import _PYDANTIC_DATETIMES, _unwrap_optional
-
     base, _ = _unwrap_optional(annotation)
     origin = typing.get_origin(base)
     args = typing.get_args(base)

@@ -24,7 +24,6 @@ not look as expected).
 
 from __future__ import annotations
 
-import base64
 import json
 from typing import Any
 
@@ -32,6 +31,7 @@ from botocore.parsers import ResponseParserFactory
 from botocore.serialize import JSONSerializer
 
 from dynamodb_wrapper.core._gc import gc_paused
+from dynamodb_wrapper.core.codec import json_default
 
 __all__ = ["FAST_OPERATIONS", "FastResponseParserFactory", "install_fast_serializer"]
 
@@ -86,12 +86,6 @@ class FastResponseParserFactory(ResponseParserFactory):
         return _FastJSONParser(parser) if protocol_name == "json" else parser
 
 
-def _bytes_as_base64(value: Any) -> str:
-    if isinstance(value, bytes | bytearray):
-        return base64.b64encode(value).decode("ascii")
-    raise TypeError(f"{type(value).__name__} is not JSON serializable")
-
-
 class _FastJSONSerializer(JSONSerializer):
     """``json.dumps`` the (already wire-format) parameters of data-plane operations."""
 
@@ -107,7 +101,7 @@ class _FastJSONSerializer(JSONSerializer):
                 "X-Amz-Target": f"{metadata['targetPrefix']}.{operation_model.name}",
                 "Content-Type": f"application/x-amz-json-{metadata['jsonVersion']}",
             },
-            "body": json.dumps(parameters, separators=(",", ":"), default=_bytes_as_base64).encode(
+            "body": json.dumps(parameters, separators=(",", ":"), default=json_default).encode(
                 "utf-8"
             ),
         }

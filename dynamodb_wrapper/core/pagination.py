@@ -24,6 +24,7 @@ import time
 from collections.abc import Mapping
 from typing import Any
 
+from dynamodb_wrapper.core.codec import json_default
 from dynamodb_wrapper.core.metadata import TableMeta
 from dynamodb_wrapper.exceptions import InvalidPaginationTokenError
 
@@ -53,15 +54,9 @@ def encode_token(
     payload = json.dumps(
         {"v": _VERSION, "t": int(time.time() * 1000), "q": fingerprint, "k": last_key},
         separators=(",", ":"),
-        default=_bytes_as_b64,
+        default=json_default,
     ).encode("utf-8")
     return base64.urlsafe_b64encode(_sign(payload, secret) + payload).decode("ascii").rstrip("=")
-
-
-def _bytes_as_b64(value: Any) -> Any:
-    if isinstance(value, bytes | bytearray):
-        return base64.b64encode(value).decode("ascii")
-    raise TypeError(f"cannot put {type(value).__name__} in a token")
 
 
 def _invalid(reason: str) -> InvalidPaginationTokenError:
