@@ -109,13 +109,7 @@ class _Api(Generic[ModelT]):
             if name not in self.model.model_fields:
                 out[name] = value
                 continue
-            try:
-                out[name] = _validate_field(self.model, self.model, name, value)
-            except pydantic.ValidationError as exc:
-                first = exc.errors()[0]
-                raise ValidationError(
-                    f"invalid {name} {value!r}: {first['msg']}", field=name
-                ) from None
+            out[name] = _validate_field(self.model, self.model, name, value)
         return out
 
     def _get_model(self, key: Mapping[str, Any], *, consistent_read: bool = True) -> ModelT | None:
@@ -477,17 +471,8 @@ class WriteApi(_Api[ModelT], Generic[ModelT, DtoT]):
                 raise ValidationError(f"key field {name!r} cannot be changed", field=name)
             if name in self.immutable_fields or name == self.meta.version_attribute:
                 raise ValidationError(f"field {name!r} cannot be changed", field=name)
-            try:
-                # None is validated too: only fields that may be None can be removed.
-                out[name] = _validate_field(self.dto, self.model, name, value)
-            except pydantic.ValidationError as exc:
-                error = validation_error(exc, self.meta.model_name)  # names the nested path
-                reason = "cannot be removed" if value is None else exc.errors()[0]["msg"]
-                raise ValidationError(
-                    f"invalid {error.field or name}: {reason}",
-                    field=error.field or name,
-                    errors=error.errors,
-                ) from None
+            # None is validated too: only fields that may be None can be removed.
+            out[name] = _validate_field(self.dto, self.model, name, value)
         return out
 
     # ------------------------------------------------------------------ primitives
@@ -818,7 +803,11 @@ def _own_write(exc: ConditionCheckFailedError, written_at: Any) -> bool:
 
 def _validate_field(dto: type[StrictModel], model: type[DynamoModel], name: str, value: Any) -> Any:
     """``value`` validated (and normalised) by every rule the DTO (else the model) declares for
-    field ``name``, field validators included, without building a whole DTO."""
+    field ``name``, field validators included, without building a whole DTO.
+
+    Raises:
+        ValidationError: Naming the field (dotted path when the problem is nested inside it).
+    """
     owner: type[BaseModel] = dto if name in dto.model_fields else model
     if name not in owner.model_fields:
         raise ValidationError(
@@ -831,5 +820,14 @@ def _validate_field(dto: type[StrictModel], model: type[DynamoModel], name: str,
     object.__setattr__(instance, "__pydantic_fields_set__", set())
     object.__setattr__(instance, "__pydantic_extra__", None)
     object.__setattr__(instance, "__pydantic_private__", None)
-    owner.__pydantic_validator__.validate_assignment(instance, name, value)
+    try:
+        owner.__pydantic_validator__.validate_assignment(instance, name, value)
+    except pydantic.ValidationError as exc:
+        error = validation_error(exc, owner.__name__)  # names the nested path
+        field = error.field or name
+        reason = "cannot be removed" if value is None else exc.errors()[0]["msg"]
+        shown = f" {value!r}" if isinstance(value, str | int) and len(repr(value)) <= 80 else ""
+        raise ValidationError(
+            f"invalid {field}{shown}: {reason}", field=field, errors=error.errors
+        ) from None
     return instance.__dict__[name]
