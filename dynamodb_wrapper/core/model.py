@@ -101,7 +101,10 @@ class DynamoDBMixin:
         """
         model: Any = cls
         try:
-            result: Self = model.model_validate(decode_item_for(model, item))
+            # The validator directly: model_validate adds two Python frames per item.
+            result: Self = model.__pydantic_validator__.validate_python(
+                decode_item_for(model, item)
+            )
         except pydantic.ValidationError as exc:
             raise validation_error(exc, cls.__name__) from None
         return result

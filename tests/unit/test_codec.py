@@ -11,6 +11,7 @@ from datetime import UTC, date, datetime, time, timedelta, timezone
 from decimal import Decimal
 from typing import Any
 
+import pydantic
 import pytest
 from boto3.dynamodb.types import Binary, TypeDeserializer
 from hypothesis import HealthCheck, given, settings
@@ -19,8 +20,13 @@ from pydantic import BaseModel, Field
 
 from dynamodb_wrapper.core.codec import (
     MAX_ITEM_BYTES,
+    _decoder_for,
+    _encode_fields,
+    _encoder_for,
+    _size_bound,
     check_item,
     decode_item,
+    decode_item_for,
     decode_value,
     encode_item,
     encode_key,
@@ -822,3 +828,120 @@ def test_float_round_trip_is_exact(value: float) -> None:
     assert type(decoded) in (int, Decimal)
     assert float(decoded) == value
     assert not math.isnan(float(decoded))
+
+
+# --------------------------------------------------------------------------- generated coders
+
+astral_text = st.text(alphabet=st.characters(codec="utf-8"), max_size=40)
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(records)
+def test_generated_encoder_matches_the_generic_walk(record: Record) -> None:
+    bool_keys = Record.table_meta().bool_keys
+    assert _encoder_for(Record, bool_keys)(record) == _encode_fields(record, None, bool_keys)
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(records)
+def test_generated_decoder_validates_like_the_generic_decode(record: Record) -> None:
+    item = record.to_dynamodb_item()
+    assert Record.model_validate(_decoder_for(Record)(item)) == Record.model_validate(
+        decode_item(item)
+    )
+
+
+class Tree(BaseModel):
+    label: str
+    children: list[Tree] = Field(default_factory=list)
+    by_name: dict[str, Tree] = Field(default_factory=dict)
+
+
+def test_generated_coders_handle_a_model_that_contains_itself() -> None:
+    tree = Tree(
+        label="root",
+        children=[Tree(label="a", children=[Tree(label="a1")]), Tree(label="b")],
+        by_name={"c": Tree(label="c", by_name={"d": Tree(label="d")})},
+    )
+    wire = encode_item(tree)
+    assert wire["children"]["L"][0]["M"]["children"]["L"][0]["M"]["label"] == {"S": "a1"}
+    assert wire["by_name"]["M"]["c"]["M"]["by_name"]["M"]["d"]["M"]["label"] == {"S": "d"}
+    assert Tree.model_validate(decode_item_for(Tree, wire)) == tree
+
+
+def test_generated_encoder_falls_back_for_unvalidated_values() -> None:
+    # model_construct skips validation: every field holds a type other than the declared one.
+    odd = Stage.model_construct(
+        stage_name=Mode.FAST, records=Decimal("1.5"), started_at="2025-01-01", metrics=[1]
+    )
+    assert encode_item(odd) == {
+        "stage_name": {"S": "fast"},
+        "records": {"N": "1.5"},
+        "started_at": {"S": "2025-01-01"},
+        "metrics": {"L": [{"N": "1"}]},
+    }
+    with pytest.raises(ValidationError) as info:
+        encode_item(Stage.model_construct(stage_name="x", metrics={"deep": [float("nan")]}))
+    assert info.value.field == "metrics.deep[0]"
+
+
+def test_generated_decoder_hands_odd_stored_forms_to_pydantic() -> None:
+    stored = {
+        "stage_name": {"N": "7"},  # a number where a string was declared: pydantic refuses it
+        "records": {"S": "12"},  # a numeric string where an int was declared: pydantic parses it
+        "started_at": {"NULL": True},
+        "metrics": {"M": {"rows": {"N": "3"}}},
+    }
+    decoded = decode_item_for(Stage, stored)
+    assert decoded == {"stage_name": 7, "records": "12", "started_at": None, "metrics": {"rows": 3}}
+    with pytest.raises(pydantic.ValidationError) as info:
+        Stage.model_validate(decoded)
+    assert [e["loc"] for e in info.value.errors()] == [("stage_name",)]
+    assert Stage.model_validate({**decoded, "stage_name": "s"}).records == 12
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    st.dictionaries(
+        astral_text.filter(bool),
+        st.recursive(
+            st.one_of(
+                astral_text.map(lambda s: {"S": s}),
+                int38.map(lambda n: {"N": str(n)}),
+                st.binary(max_size=30).map(lambda b: {"B": b}),
+                st.booleans().map(lambda b: {"BOOL": b}),
+                st.just({"NULL": True}),
+                st.sets(astral_text, min_size=1, max_size=4).map(lambda s: {"SS": sorted(s)}),
+            ),
+            lambda children: st.one_of(
+                st.lists(children, max_size=4).map(lambda v: {"L": v}),
+                st.dictionaries(astral_text.filter(bool), children, max_size=4).map(
+                    lambda v: {"M": v}
+                ),
+            ),
+            max_leaves=20,
+        ),
+        min_size=1,
+        max_size=8,
+    )
+)
+def test_size_bound_is_never_below_the_stored_size(item: dict[str, Any]) -> None:
+    assert _size_bound(item) >= item_size(item)
+
+
+def test_size_bound_of_values_marshal_cannot_write_is_the_exact_size() -> None:
+    class Text(str):
+        pass
+
+    item = {"pk": {"S": Text("é" * 10)}, "deep": {"S": "x"}}
+    assert _size_bound(item) == item_size(item) == 2 + 20 + 4 + 1
+
+
+def test_check_item_near_the_limit_in_multibyte_text() -> None:
+    meta = StrKeyed.table_meta()
+    # 3 bytes per character in UTF-8: the bound must count bytes, not characters.
+    fits = {"pk": {"S": "a"}, "sk": {"S": "b"}, "data": {"S": "€" * ((MAX_ITEM_BYTES - 20) // 3)}}
+    check_item(fits, meta)
+    too_big = {**fits, "data": {"S": "€" * (MAX_ITEM_BYTES // 3 + 1)}}
+    with pytest.raises(ItemTooLargeError):
+        check_item(too_big, meta)
