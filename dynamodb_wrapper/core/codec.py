@@ -681,8 +681,9 @@ def _size_bound(item: Mapping[str, Any]) -> int:
     needed a 4x margin. Values marshal cannot write (str subclasses, Decimal in a hand-built
     item, deep nesting) get the exact walk.
     """
+    value: Any = item  # a dict in practice; marshal types only its own value kinds
     try:
-        return len(marshal.dumps(item, 2))
+        return len(marshal.dumps(value, 2))
     except ValueError:
         return item_size(item)
 
