@@ -70,7 +70,10 @@ class DynamoDBConfig(BaseSettings):
     batch_base_delay: float = Field(default=0.05, ge=0)
     batch_max_delay: float = Field(default=5.0, ge=0)
     batch_write_workers: int = Field(
-        default=4, ge=1, le=32, description="chunks a batch upsert keeps in flight at once"
+        default=4,
+        ge=1,
+        le=32,
+        description="batch requests (writes, deletes, reads) a bulk call keeps in flight at once",
     )
     batch_time_budget: float = Field(
         default=120.0, gt=0, description="seconds one chunk (25 writes / 100 keys) may spend"

@@ -411,7 +411,9 @@ class ReadApi(_Api[ModelT], Generic[ModelT, ViewT]):
         zone = self._zone(user_timezone)
         keys = [self._checked(key) for key in keys]
         items = self.gateway.batch_get(
-            keys, projection=self._projection(projection, view_cls, None)
+            keys,
+            projection=self._projection(projection, view_cls, None),
+            max_workers=self.config.batch_write_workers,
         )
         by_key = {key_identity(key_of(item, self.meta)): item for item in items}
         ordered = []
@@ -746,7 +748,9 @@ class WriteApi(_Api[ModelT], Generic[ModelT, DtoT]):
             {
                 key_identity(key_of(item, self.meta)): item
                 for item in self.gateway.batch_get(
-                    keys, projection=[*self.meta.key_attributes, *kept]
+                    keys,
+                    projection=[*self.meta.key_attributes, *kept],
+                    max_workers=self.config.batch_write_workers,
                 )
             }
             if kept

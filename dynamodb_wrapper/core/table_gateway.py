@@ -466,67 +466,109 @@ class TableGateway:
         *,
         projection: Sequence[str] | None = None,
         consistent_read: bool = False,
+        max_workers: int = 1,
     ) -> list[WireItem]:
         """Fetch many items by key (100 per request; UnprocessedKeys re-sent with backoff).
 
         Duplicate keys are fetched once. Missing items are simply absent; order is not defined.
+        With ``max_workers`` > 1 that many requests are in flight at once over the shared client
+        (each with its own backoff and budget); a failure stops the requests not yet started.
 
         Raises:
-            BatchGetError: The budget ran out; ``unprocessed`` lists the keys not read and
-                ``items`` those that were.
+            BatchGetError: A call failed or the budget ran out; ``unprocessed`` lists every key
+                not read and ``items`` those that were.
         """
         unique: dict[str, WireItem] = {}
         for key in keys:
             wire = self.encode_key(key)
             unique.setdefault(key_identity(wire), wire)
         wire_keys = list(unique.values())
+        chunks = [
+            wire_keys[offset : offset + MAX_BATCH_GET]
+            for offset in range(0, len(wire_keys), MAX_BATCH_GET)
+        ]
         found: list[WireItem] = []
-        for offset in range(0, len(wire_keys), MAX_BATCH_GET):
-            builder = self._builder()
-            table_request: dict[str, Any] = {
-                "Keys": wire_keys[offset : offset + MAX_BATCH_GET],
-                "ConsistentRead": consistent_read,
-            }
-            if projection:
-                wanted = list(dict.fromkeys([*self.meta.key_attributes, *projection]))
-                table_request["ProjectionExpression"] = builder.projection(wanted)
-                table_request.update(builder.request_parts())
-            started = self.backoff.clock()
-            attempt = 0
-            while True:
-                try:
-                    response = self._call(
-                        "BatchGetItem",
-                        "batch_get_item",
-                        {"RequestItems": {self.table_name: table_request}},
-                    )
-                except DynamoDBWrapperError as exc:
-                    raise BatchGetError(
-                        f"batch get failed: {exc.message}",
-                        unprocessed=[*table_request["Keys"], *wire_keys[offset + MAX_BATCH_GET :]],
-                        items=found,
-                        operation="BatchGetItem",
-                        table=self.table_name,
-                        **_cause_context(exc),
-                    ) from exc
-                found.extend(response.get("Responses", {}).get(self.table_name, []))
-                left = response.get("UnprocessedKeys", {}).get(self.table_name)
-                if not left or not left.get("Keys"):
+        failures: list[tuple[list[WireItem], DynamoDBWrapperError | None]] = []
+        never_sent: list[WireItem] = []
+        if max_workers <= 1 or len(chunks) <= 1:
+            for position, chunk in enumerate(chunks):
+                leftover, cause = self._get_chunk(chunk, projection, consistent_read, found)
+                if leftover:
+                    failures.append((leftover, cause))
+                    never_sent = [k for later in chunks[position + 1 :] for k in later]
                     break
-                attempt += 1
-                delay = self.backoff.next_delay(attempt, started)
-                if delay is None:
-                    raise BatchGetError(
-                        f"{len(left['Keys'])} key(s) still unprocessed after {attempt} attempt(s)",
-                        unprocessed=[*left["Keys"], *wire_keys[offset + MAX_BATCH_GET :]],
-                        items=found,
-                        operation="BatchGetItem",
-                        table=self.table_name,
-                        retryable=True,
-                    )
-                self.backoff.sleep(delay)
-                table_request = {**table_request, "Keys": left["Keys"]}
-        return found
+        else:
+            with ThreadPoolExecutor(max_workers=max_workers) as pool:
+                futures = [
+                    pool.submit(self._get_chunk, chunk, projection, consistent_read, found)
+                    for chunk in chunks
+                ]
+                for chunk, future in zip(chunks, futures, strict=True):
+                    if failures and future.cancel():
+                        never_sent.extend(chunk)
+                        continue
+                    leftover, cause = future.result()
+                    if leftover:
+                        failures.append((leftover, cause))
+        if not failures:
+            return found
+        unprocessed = [*(k for leftover, _ in failures for k in leftover), *never_sent]
+        cause = failures[0][1]
+        if cause is None:
+            raise BatchGetError(
+                f"{len(unprocessed)} key(s) still unprocessed after the retry budget",
+                unprocessed=unprocessed,
+                items=found,
+                operation="BatchGetItem",
+                table=self.table_name,
+                retryable=True,
+            )
+        raise BatchGetError(
+            f"batch get failed: {cause.message}",
+            unprocessed=unprocessed,
+            items=found,
+            operation="BatchGetItem",
+            table=self.table_name,
+            **_cause_context(cause),
+        ) from cause
+
+    def _get_chunk(
+        self,
+        keys: list[WireItem],
+        projection: Sequence[str] | None,
+        consistent_read: bool,
+        found: list[WireItem],
+    ) -> tuple[list[WireItem], DynamoDBWrapperError | None]:
+        """Read one chunk of keys into ``found`` until done or out of budget: ``(leftover,
+        cause)``; leftover is empty on success, ``cause`` the error that stopped it (``None``:
+        the budget ran out)."""
+        builder = self._builder()
+        table_request: dict[str, Any] = {"Keys": keys, "ConsistentRead": consistent_read}
+        if projection:
+            wanted = list(dict.fromkeys([*self.meta.key_attributes, *projection]))
+            table_request["ProjectionExpression"] = builder.projection(wanted)
+            table_request.update(builder.request_parts())
+        started = self.backoff.clock()
+        attempt = 0
+        while True:
+            try:
+                response = self._call(
+                    "BatchGetItem",
+                    "batch_get_item",
+                    {"RequestItems": {self.table_name: table_request}},
+                )
+            except DynamoDBWrapperError as exc:
+                return table_request["Keys"], exc
+            found.extend(response.get("Responses", {}).get(self.table_name, []))  # atomic
+            left = response.get("UnprocessedKeys", {}).get(self.table_name)
+            if not left or not left.get("Keys"):
+                return [], None
+            attempt += 1
+            delay = self.backoff.next_delay(attempt, started)
+            if delay is None:
+                return left["Keys"], None
+            self.backoff.sleep(delay)
+            table_request = {**table_request, "Keys": left["Keys"]}
 
     def batch_write(
         self,
