@@ -736,37 +736,40 @@ class WriteApi(_Api[ModelT], Generic[ModelT, DtoT]):
 
         All DTOs are validated before anything is written; duplicate keys are refused.
         """
-        models = [self._build(dto) for dto in dtos]
-        if not models:
-            return 0
-        keys = [{k: getattr(m, k) for k in self.meta.key_attributes} for m in models]
-        version = self.meta.version_attribute
-        kept = [name for name in ("created_at",) if self._stamped]
-        kept += [version] if version is not None else []
-        kept += list(self.replacement_checked_fields)
-        existing = (
-            {
-                key_identity(key_of(item, self.meta)): item
-                for item in self.gateway.batch_get(
-                    keys,
-                    projection=[*self.meta.key_attributes, *kept],
-                    max_workers=self.config.batch_write_workers,
-                )
-            }
-            if kept
-            else {}
-        )
-        items = []
-        for model in models:
-            item = encode_item(model, self.meta, check=False)  # gateway checks
-            stored = existing.get(key_identity(key_of(item, self.meta)), {})
-            if stored:
-                self._check_replacement(decode_item(stored), model)
-            if "created_at" in stored:
-                item["created_at"] = stored["created_at"]
-            if version is not None and version in stored:
-                item[version] = {"N": str(int(stored[version]["N"]) + 1)}
-            items.append(item)
+        # Thousands of models and wire items, none of them garbage: built with the cyclic GC
+        # paused, or each collection walks all of them again (5,000 run logs: ~2x the CPU).
+        with gc_paused():
+            models = [self._build(dto) for dto in dtos]
+            if not models:
+                return 0
+            keys = [{k: getattr(m, k) for k in self.meta.key_attributes} for m in models]
+            version = self.meta.version_attribute
+            kept = [name for name in ("created_at",) if self._stamped]
+            kept += [version] if version is not None else []
+            kept += list(self.replacement_checked_fields)
+            existing = (
+                {
+                    key_identity(key_of(item, self.meta)): item
+                    for item in self.gateway.batch_get(
+                        keys,
+                        projection=[*self.meta.key_attributes, *kept],
+                        max_workers=self.config.batch_write_workers,
+                    )
+                }
+                if kept
+                else {}
+            )
+            items = []
+            for model in models:
+                item = encode_item(model, self.meta, check=False)  # gateway checks
+                stored = existing.get(key_identity(key_of(item, self.meta)), {})
+                if stored:
+                    self._check_replacement(decode_item(stored), model)
+                if "created_at" in stored:
+                    item["created_at"] = stored["created_at"]
+                if version is not None and version in stored:
+                    item[version] = {"N": str(int(stored[version]["N"]) + 1)}
+                items.append(item)
         return self.gateway.batch_write(
             items, on_progress=on_progress, max_workers=self.config.batch_write_workers
         )
