@@ -28,7 +28,6 @@ from __future__ import annotations
 import base64
 import decimal
 import enum
-import json
 import marshal
 import math
 import typing
@@ -58,6 +57,7 @@ __all__ = [
     "encode_value",
     "item_size",
     "json_default",
+    "describe_key",
     "key_identity",
     "key_of",
 ]
@@ -438,6 +438,8 @@ def _enc_expr(kind: tuple[str, Any], var: str, src: _Source) -> str:
             f'{{"S": {_utc_text(var)}}} if type({var}) is _dt and {var}.tzinfo is _UTC '
             f"else _ev({var})"
         )
+    if tag == "number":
+        return f'{{"N": _num({var})}} if type({var}) is float else _ev({var})'
     if tag == "str_enum":
         return f'{{"S": {var}._value_}} if type({var}) is {src.bind(detail)} else _ev({var})'
     if tag == "model":
@@ -492,7 +494,7 @@ def _encoder_for(cls: type[BaseModel], bool_keys: frozenset[str]) -> Encoder:
         return encoder
     # A model that contains itself reaches here again while its source is being generated.
     _encoders[(cls, bool_keys)] = lambda model: _encoders[(cls, bool_keys)](model)
-    src = _Source(_ev=encode_value, _LIM=_INT_LIMIT, _dt=datetime, _UTC=UTC)
+    src = _Source(_ev=encode_value, _num=encode_number, _LIM=_INT_LIMIT, _dt=datetime, _UTC=UTC)
     src.lines += ["def encode(model):", "    d = model.__dict__", "    out = {}"]
     for name, info in cls.model_fields.items():
         if name in bool_keys:
@@ -610,16 +612,31 @@ def key_of(item: Mapping[str, Wire], meta: TableMeta) -> dict[str, Wire]:
     return {name: item[name] for name in meta.key_attributes if name in item}
 
 
-def key_identity(key: Mapping[str, Wire]) -> str:
+#: A hashable identity of a wire key: sorted ``(attribute, tag, value)`` triples.
+KeyIdentity = tuple[tuple[str, str, Any], ...]
+
+
+def key_identity(key: Mapping[str, Wire]) -> KeyIdentity:
     """A hashable, canonical identity of a wire key (for de-duplication and matching).
 
     Numbers are compared by value (``1`` and ``1.0`` are one key, as in DynamoDB).
     """
-    canonical = {
-        name: {"N": str(Decimal(wire["N"]).normalize(_EXACT))} if "N" in wire else wire
-        for name, wire in key.items()
-    }
-    return json.dumps(canonical, sort_keys=True, default=repr)
+    parts = []
+    for name, wire in key.items():
+        ((tag, value),) = wire.items()
+        if tag == "N":
+            value = str(Decimal(value).normalize(_EXACT))
+        elif tag == "B":
+            value = _decode_binary(value)
+        parts.append((name, tag, value))
+    if len(parts) > 1:
+        parts.sort()
+    return tuple(parts)
+
+
+def describe_key(identity: KeyIdentity) -> str:
+    """``{name='a', shard=1}``: a key identity for messages."""
+    return "{" + ", ".join(f"{name}={value!r}" for name, _, value in identity) + "}"
 
 
 def _scalar_size(wire: Wire) -> int:

@@ -455,7 +455,7 @@ class WriteApi(_Api[ModelT], Generic[ModelT, DtoT]):
         stamps: dict[str, Any] = {"created_at": now, "updated_at": now} if self._stamped else {}
         if self.meta.version_attribute is not None:
             stamps[self.meta.version_attribute] = 1
-        data = {**stamps, **dict(dto), **overrides}
+        data = {**stamps, **dto.__dict__, **overrides}  # dict(dto) iterates in Python
         model: Any = self.model.model_validate(data)
         return model  # type: ignore[no-any-return]
 

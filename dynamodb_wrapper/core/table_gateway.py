@@ -27,7 +27,15 @@ from pydantic import BaseModel
 
 from dynamodb_wrapper.config import DynamoDBConfig
 from dynamodb_wrapper.core.client import get_client
-from dynamodb_wrapper.core.codec import check_item, decode_item, encode_key, key_identity, key_of
+from dynamodb_wrapper.core.codec import (
+    KeyIdentity,
+    check_item,
+    decode_item,
+    describe_key,
+    encode_key,
+    key_identity,
+    key_of,
+)
 from dynamodb_wrapper.core.errors import translate_errors
 from dynamodb_wrapper.core.expressions import (
     ExpressionBuilder,
@@ -120,7 +128,7 @@ class TransactAction:
 
     request: Mapping[str, Any]
     table: str
-    key_id: str
+    key_id: KeyIdentity
 
 
 class TableGateway:
@@ -478,7 +486,7 @@ class TableGateway:
             BatchGetError: A call failed or the budget ran out; ``unprocessed`` lists every key
                 not read and ``items`` those that were.
         """
-        unique: dict[str, WireItem] = {}
+        unique: dict[KeyIdentity, WireItem] = {}
         for key in keys:
             wire = self.encode_key(key)
             unique.setdefault(key_identity(wire), wire)
@@ -600,7 +608,7 @@ class TableGateway:
                 request not confirmed written (never dropped), ``written`` the count confirmed.
         """
         requests: list[Wire] = []
-        seen: dict[str, int] = {}
+        seen: dict[KeyIdentity, int] = {}
         for item in puts:
             check_item(item, self.meta)
             requests.append({"PutRequest": {"Item": item}})
@@ -699,13 +707,13 @@ class TableGateway:
         error.__cause__ = cause
         return error
 
-    def _reject_duplicate(self, seen: dict[str, int], key: WireItem, position: int) -> None:
+    def _reject_duplicate(self, seen: dict[KeyIdentity, int], key: WireItem, position: int) -> None:
         key_id = key_identity(key)
         first = seen.setdefault(key_id, position)
         if first != position:
             raise ValidationError(
-                f"duplicate key {key_id} at positions {first} and {position} of one batch "
-                "(DynamoDB would reject the whole batch); nothing was written",
+                f"duplicate key {describe_key(key_id)} at positions {first} and {position} of "
+                "one batch (DynamoDB would reject the whole batch); nothing was written",
                 field=self.meta.partition_key,
             )
 
@@ -787,7 +795,7 @@ class TableGateway:
                 field="keys",
             )
         gets = []
-        seen: dict[str, int] = {}
+        seen: dict[KeyIdentity, int] = {}
         for position, key in enumerate(keys):
             wire_key = self.encode_key(key)
             self._reject_duplicate(seen, wire_key, position)
@@ -829,13 +837,13 @@ def transact_write(
             f"a transaction takes 1..{MAX_TRANSACTION_ACTIONS} actions, got {len(actions)}",
             field="actions",
         )
-    seen: set[tuple[str, str]] = set()
+    seen: set[tuple[str, KeyIdentity]] = set()
     for position, action in enumerate(actions):
         identity = (action.table, action.key_id)
         if identity in seen:
             raise ValidationError(
-                f"action #{position} touches item {action.key_id} of {action.table} again; "
-                "DynamoDB allows one action per item in a transaction",
+                f"action #{position} touches item {describe_key(action.key_id)} of {action.table} "
+                "again; DynamoDB allows one action per item in a transaction",
                 field="actions",
             )
         seen.add(identity)
