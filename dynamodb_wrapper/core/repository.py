@@ -369,7 +369,11 @@ class ReadApi(_Api[ModelT], Generic[ModelT, ViewT]):
                 fetch, limit=limit, start_key=start_key, filtered=filtered, index=index
             )
             token = encode_token(last_key, fingerprint, self._secret())
-            return self._views(items, view, zone), token
+            views = self._views(items, view, zone)
+            # Free the wire items while the collector is still paused: re-enabling it starts a
+            # collection over every young object, and they are most of them.
+            items.clear()
+        return views, token
 
     def _iterate(
         self, page: Callable[..., tuple[list[AnyView], str | None]], **kwargs: Any

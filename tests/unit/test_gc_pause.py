@@ -9,6 +9,7 @@ from collections.abc import Iterator
 
 import pytest
 
+from dynamodb_wrapper.core import _gc
 from dynamodb_wrapper.core._gc import gc_paused
 
 
@@ -67,6 +68,12 @@ def test_cyclic_garbage_made_while_paused_is_still_collected() -> None:
     assert ref() is None and alive.is_set()
 
 
+@pytest.fixture
+def fresh_promotion(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(_gc, "_promotion", [True])
+
+
+@pytest.mark.usefixtures("fresh_promotion")
 def test_an_application_freeze_is_left_alone() -> None:
     frozen = _results(10)
     gc.freeze()
@@ -78,6 +85,26 @@ def test_an_application_freeze_is_left_alone() -> None:
     finally:
         gc.unfreeze()
     assert frozen
+
+
+@pytest.mark.usefixtures("fresh_promotion")
+def test_a_frozen_heap_is_counted_once_not_on_every_pause(monkeypatch: pytest.MonkeyPatch) -> None:
+    counted: list[int] = []
+    real = gc.get_freeze_count
+
+    def counting() -> int:
+        counted.append(real())
+        return counted[-1]
+
+    monkeypatch.setattr(_gc.gc, "get_freeze_count", counting)
+    gc.freeze()
+    try:
+        for _ in range(5):
+            with gc_paused():
+                _results(100)
+    finally:
+        gc.unfreeze()
+    assert len(counted) == 1 and counted[0] > 0
 
 
 def test_a_paused_collector_stays_paused() -> None:
