@@ -14,117 +14,128 @@ Quick start::
                              destination_type="warehouse")
     )
     pipelines, next_token = PipelineConfigReadApi(config).query_active_pipelines(limit=50)
+
+Names are imported on first use (PEP 562 ``__getattr__``): ``from dynamodb_wrapper import
+PipelineConfigReadApi`` loads that API's modules, not every domain's handlers, DTOs and
+provisioning code, which keeps a cold start short.
 """
 
-from dynamodb_wrapper.config import (
-    DynamoDBConfig,
-)
-from dynamodb_wrapper.core.expressions import (
-    Attr,
-    Key,
-    SortCondition,
-    Update,
-)
-from dynamodb_wrapper.core.model import (
-    DynamoDBMixin,
-    DynamoModel,
-    FlexibleView,
-)
-from dynamodb_wrapper.core.provisioning import (
-    drop_tables,
-    ensure_tables,
-)
-from dynamodb_wrapper.core.repository import (
-    ReadApi,
-    WriteApi,
-)
-from dynamodb_wrapper.core.table_gateway import (
-    TableGateway,
-    create_table_gateway,
-)
-from dynamodb_wrapper.exceptions import (
-    BatchGetError,
-    BatchWriteError,
-    CancellationReason,
-    ConditionCheckFailedError,
-    ConfigurationError,
-    ConflictError,
-    ConnectionError,
-    DynamoDBWrapperError,
-    InvalidPaginationTokenError,
-    InvalidStatusTransitionError,
-    ItemAlreadyExistsError,
-    ItemNotFoundError,
-    ItemTooLargeError,
-    PipelineConfigAlreadyExistsError,
-    PipelineConfigNotFoundError,
-    PipelineRunLogAlreadyExistsError,
-    PipelineRunLogNotFoundError,
-    RetryableError,
-    TableConfigAlreadyExistsError,
-    TableConfigNotFoundError,
-    TableNotFoundError,
-    TransactionCanceledError,
-    TransactionConflictError,
-    ValidationError,
-    VersionConflictError,
-)
-from dynamodb_wrapper.handlers.pipeline_config import (
-    PipelineConfigReadApi,
-    PipelineConfigWriteApi,
-)
-from dynamodb_wrapper.handlers.pipeline_run_logs import (
-    PipelineRunLogsReadApi,
-    PipelineRunLogsWriteApi,
-    PipelineRunStatistics,
-    TimeBucket,
-)
-from dynamodb_wrapper.handlers.table_config import (
-    TableConfigReadApi,
-    TableConfigWriteApi,
-)
-from dynamodb_wrapper.models import (
-    ALLOWED_TRANSITIONS,
-    DOMAIN_MODELS,
-    DataFormat,
-    DataQualityResult,
-    Environment,
-    LogLevel,
-    PipelineConfig,
-    PipelineConfigFields,
-    PipelineConfigSummary,
-    PipelineConfigUpsert,
-    PipelineConfigView,
-    PipelineRunLog,
-    PipelineRunLogFields,
-    PipelineRunLogStatusUpdate,
-    PipelineRunLogUpsert,
-    PipelineRunLogView,
-    PipelineRunSummary,
-    RunStatus,
-    StageInfo,
-    TableConfig,
-    TableConfigFields,
-    TableConfigSummary,
-    TableConfigUpsert,
-    TableConfigView,
-    TableType,
-    TimestampedModel,
-    TriggerType,
-    VersionedModel,
-    WriteDTO,
-    validate_identifier,
-)
-from dynamodb_wrapper.utils import (
-    build_gsi_key_condition,
-    build_model_key,
-    build_projection_expression,
-    ensure_timezone_aware,
-    extract_model_metadata,
-    to_user_timezone,
-    to_utc,
-    utc_now,
-)
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from dynamodb_wrapper._lazy import lazy_exports
+
+if TYPE_CHECKING:
+    from dynamodb_wrapper.config import (
+        DynamoDBConfig,
+    )
+    from dynamodb_wrapper.core.expressions import (
+        Attr,
+        Key,
+        SortCondition,
+        Update,
+    )
+    from dynamodb_wrapper.core.model import (
+        DynamoDBMixin,
+        DynamoModel,
+        FlexibleView,
+    )
+    from dynamodb_wrapper.core.provisioning import (
+        drop_tables,
+        ensure_tables,
+    )
+    from dynamodb_wrapper.core.repository import (
+        ReadApi,
+        WriteApi,
+    )
+    from dynamodb_wrapper.core.table_gateway import (
+        TableGateway,
+        create_table_gateway,
+    )
+    from dynamodb_wrapper.exceptions import (
+        BatchGetError,
+        BatchWriteError,
+        CancellationReason,
+        ConditionCheckFailedError,
+        ConfigurationError,
+        ConflictError,
+        ConnectionError,
+        DynamoDBWrapperError,
+        InvalidPaginationTokenError,
+        InvalidStatusTransitionError,
+        ItemAlreadyExistsError,
+        ItemNotFoundError,
+        ItemTooLargeError,
+        PipelineConfigAlreadyExistsError,
+        PipelineConfigNotFoundError,
+        PipelineRunLogAlreadyExistsError,
+        PipelineRunLogNotFoundError,
+        RetryableError,
+        TableConfigAlreadyExistsError,
+        TableConfigNotFoundError,
+        TableNotFoundError,
+        TransactionCanceledError,
+        TransactionConflictError,
+        ValidationError,
+        VersionConflictError,
+    )
+    from dynamodb_wrapper.handlers.pipeline_config import (
+        PipelineConfigReadApi,
+        PipelineConfigWriteApi,
+    )
+    from dynamodb_wrapper.handlers.pipeline_run_logs import (
+        PipelineRunLogsReadApi,
+        PipelineRunLogsWriteApi,
+        PipelineRunStatistics,
+        TimeBucket,
+    )
+    from dynamodb_wrapper.handlers.table_config import (
+        TableConfigReadApi,
+        TableConfigWriteApi,
+    )
+    from dynamodb_wrapper.models import (
+        ALLOWED_TRANSITIONS,
+        DOMAIN_MODELS,
+        DataFormat,
+        DataQualityResult,
+        Environment,
+        LogLevel,
+        PipelineConfig,
+        PipelineConfigFields,
+        PipelineConfigSummary,
+        PipelineConfigUpsert,
+        PipelineConfigView,
+        PipelineRunLog,
+        PipelineRunLogFields,
+        PipelineRunLogStatusUpdate,
+        PipelineRunLogUpsert,
+        PipelineRunLogView,
+        PipelineRunSummary,
+        RunStatus,
+        StageInfo,
+        TableConfig,
+        TableConfigFields,
+        TableConfigSummary,
+        TableConfigUpsert,
+        TableConfigView,
+        TableType,
+        TimestampedModel,
+        TriggerType,
+        VersionedModel,
+        WriteDTO,
+        validate_identifier,
+    )
+    from dynamodb_wrapper.utils import (
+        build_gsi_key_condition,
+        build_model_key,
+        build_projection_expression,
+        ensure_timezone_aware,
+        extract_model_metadata,
+        to_user_timezone,
+        to_utc,
+        utc_now,
+    )
 
 __version__ = "0.1.0"
 
@@ -215,3 +226,95 @@ __all__ = [
     "utc_now",
     "validate_identifier",
 ]
+
+#: Where each public name lives (imported by :func:`__getattr__` on first use).
+_EXPORTS: dict[str, str] = {
+    "ALLOWED_TRANSITIONS": "dynamodb_wrapper.models",
+    "Attr": "dynamodb_wrapper.core.expressions",
+    "BatchGetError": "dynamodb_wrapper.exceptions",
+    "BatchWriteError": "dynamodb_wrapper.exceptions",
+    "CancellationReason": "dynamodb_wrapper.exceptions",
+    "ConditionCheckFailedError": "dynamodb_wrapper.exceptions",
+    "ConfigurationError": "dynamodb_wrapper.exceptions",
+    "ConflictError": "dynamodb_wrapper.exceptions",
+    "ConnectionError": "dynamodb_wrapper.exceptions",
+    "DOMAIN_MODELS": "dynamodb_wrapper.models",
+    "DataFormat": "dynamodb_wrapper.models",
+    "DataQualityResult": "dynamodb_wrapper.models",
+    "DynamoDBConfig": "dynamodb_wrapper.config",
+    "DynamoDBMixin": "dynamodb_wrapper.core.model",
+    "DynamoDBWrapperError": "dynamodb_wrapper.exceptions",
+    "DynamoModel": "dynamodb_wrapper.core.model",
+    "Environment": "dynamodb_wrapper.models",
+    "FlexibleView": "dynamodb_wrapper.core.model",
+    "InvalidPaginationTokenError": "dynamodb_wrapper.exceptions",
+    "InvalidStatusTransitionError": "dynamodb_wrapper.exceptions",
+    "ItemAlreadyExistsError": "dynamodb_wrapper.exceptions",
+    "ItemNotFoundError": "dynamodb_wrapper.exceptions",
+    "ItemTooLargeError": "dynamodb_wrapper.exceptions",
+    "Key": "dynamodb_wrapper.core.expressions",
+    "LogLevel": "dynamodb_wrapper.models",
+    "PipelineConfig": "dynamodb_wrapper.models",
+    "PipelineConfigAlreadyExistsError": "dynamodb_wrapper.exceptions",
+    "PipelineConfigFields": "dynamodb_wrapper.models",
+    "PipelineConfigNotFoundError": "dynamodb_wrapper.exceptions",
+    "PipelineConfigReadApi": "dynamodb_wrapper.handlers.pipeline_config",
+    "PipelineConfigSummary": "dynamodb_wrapper.models",
+    "PipelineConfigUpsert": "dynamodb_wrapper.models",
+    "PipelineConfigView": "dynamodb_wrapper.models",
+    "PipelineConfigWriteApi": "dynamodb_wrapper.handlers.pipeline_config",
+    "PipelineRunLog": "dynamodb_wrapper.models",
+    "PipelineRunLogAlreadyExistsError": "dynamodb_wrapper.exceptions",
+    "PipelineRunLogFields": "dynamodb_wrapper.models",
+    "PipelineRunLogNotFoundError": "dynamodb_wrapper.exceptions",
+    "PipelineRunLogStatusUpdate": "dynamodb_wrapper.models",
+    "PipelineRunLogUpsert": "dynamodb_wrapper.models",
+    "PipelineRunLogView": "dynamodb_wrapper.models",
+    "PipelineRunLogsReadApi": "dynamodb_wrapper.handlers.pipeline_run_logs",
+    "PipelineRunLogsWriteApi": "dynamodb_wrapper.handlers.pipeline_run_logs",
+    "PipelineRunStatistics": "dynamodb_wrapper.handlers.pipeline_run_logs",
+    "PipelineRunSummary": "dynamodb_wrapper.models",
+    "ReadApi": "dynamodb_wrapper.core.repository",
+    "RetryableError": "dynamodb_wrapper.exceptions",
+    "RunStatus": "dynamodb_wrapper.models",
+    "SortCondition": "dynamodb_wrapper.core.expressions",
+    "StageInfo": "dynamodb_wrapper.models",
+    "TableConfig": "dynamodb_wrapper.models",
+    "TableConfigAlreadyExistsError": "dynamodb_wrapper.exceptions",
+    "TableConfigFields": "dynamodb_wrapper.models",
+    "TableConfigNotFoundError": "dynamodb_wrapper.exceptions",
+    "TableConfigReadApi": "dynamodb_wrapper.handlers.table_config",
+    "TableConfigSummary": "dynamodb_wrapper.models",
+    "TableConfigUpsert": "dynamodb_wrapper.models",
+    "TableConfigView": "dynamodb_wrapper.models",
+    "TableConfigWriteApi": "dynamodb_wrapper.handlers.table_config",
+    "TableGateway": "dynamodb_wrapper.core.table_gateway",
+    "TableNotFoundError": "dynamodb_wrapper.exceptions",
+    "TableType": "dynamodb_wrapper.models",
+    "TimeBucket": "dynamodb_wrapper.handlers.pipeline_run_logs",
+    "TimestampedModel": "dynamodb_wrapper.models",
+    "TransactionCanceledError": "dynamodb_wrapper.exceptions",
+    "TransactionConflictError": "dynamodb_wrapper.exceptions",
+    "TriggerType": "dynamodb_wrapper.models",
+    "Update": "dynamodb_wrapper.core.expressions",
+    "ValidationError": "dynamodb_wrapper.exceptions",
+    "VersionConflictError": "dynamodb_wrapper.exceptions",
+    "VersionedModel": "dynamodb_wrapper.models",
+    "WriteApi": "dynamodb_wrapper.core.repository",
+    "WriteDTO": "dynamodb_wrapper.models",
+    "build_gsi_key_condition": "dynamodb_wrapper.utils",
+    "build_model_key": "dynamodb_wrapper.utils",
+    "build_projection_expression": "dynamodb_wrapper.utils",
+    "create_table_gateway": "dynamodb_wrapper.core.table_gateway",
+    "drop_tables": "dynamodb_wrapper.core.provisioning",
+    "ensure_tables": "dynamodb_wrapper.core.provisioning",
+    "ensure_timezone_aware": "dynamodb_wrapper.utils",
+    "extract_model_metadata": "dynamodb_wrapper.utils",
+    "to_user_timezone": "dynamodb_wrapper.utils",
+    "to_utc": "dynamodb_wrapper.utils",
+    "utc_now": "dynamodb_wrapper.utils",
+    "validate_identifier": "dynamodb_wrapper.models",
+}
+
+
+__getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)

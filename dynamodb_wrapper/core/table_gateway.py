@@ -20,6 +20,7 @@ import uuid
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from importlib import import_module
 from typing import Any, Literal
 
 from boto3.dynamodb.conditions import ConditionBase
@@ -885,6 +886,8 @@ def create_table_gateway(
     if isinstance(model, str):
         from dynamodb_wrapper.core.model import models_for_table
 
+        # The package imports its models lazily: make sure the library's own are registered.
+        import_module("dynamodb_wrapper.models.domain_models")
         candidates = models_for_table(model)
         if len(candidates) != 1:
             raise ConfigurationError(

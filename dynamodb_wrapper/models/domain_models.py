@@ -311,3 +311,7 @@ class PipelineRunLog(PipelineRunLogFields, VersionedModel):
         ]
         ttl_attribute = "expires_at"
         version_attribute = "item_version"
+
+
+#: The library's table models, provisioned by ``ensure_tables(config)``.
+DOMAIN_MODELS = (PipelineConfig, TableConfig, PipelineRunLog)
