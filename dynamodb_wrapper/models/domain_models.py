@@ -13,7 +13,7 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Annotated, Any
 
-from pydantic import AfterValidator, BaseModel, Field, ValidationInfo, field_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
 from dynamodb_wrapper.core.model import DynamoModel, StrictModel, UTCDateTime
 from dynamodb_wrapper.core.timeutils import utc_now
@@ -164,6 +164,9 @@ class VersionedModel(TimestampedModel):
 class PipelineConfigFields(BaseModel):
     """Business fields of a pipeline configuration."""
 
+    # Only a base of the model and DTO classes, which build their own validators (on first use).
+    model_config = ConfigDict(defer_build=True)
+
     pipeline_id: Identifier
     pipeline_name: str
     description: str | None = None
@@ -207,6 +210,9 @@ class PipelineConfig(PipelineConfigFields, VersionedModel):
 
 class TableConfigFields(BaseModel):
     """Business fields of a table configuration."""
+
+    # Only a base of the model and DTO classes, which build their own validators (on first use).
+    model_config = ConfigDict(defer_build=True)
 
     table_id: Identifier
     pipeline_id: Identifier
@@ -260,6 +266,9 @@ class TableConfig(TableConfigFields, VersionedModel):
 
 class PipelineRunLogFields(BaseModel):
     """Business fields of a pipeline run log."""
+
+    # Only a base of the model and DTO classes, which build their own validators (on first use).
+    model_config = ConfigDict(defer_build=True)
 
     run_id: Identifier
     pipeline_id: Identifier

@@ -90,3 +90,28 @@ def test_gateway_by_table_name_finds_the_library_models_in_a_fresh_interpreter()
     )
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
     assert proc.returncode == 0, proc.stderr
+
+
+def test_importing_the_models_builds_no_validator() -> None:
+    """Each model builds its validator on first use (defer_build), not at import."""
+    code = (
+        "import json, pydantic\n"
+        "import dynamodb_wrapper.models as m\n"
+        "classes = [getattr(m, n) for n in m.__all__ if isinstance(getattr(m, n), type)]\n"
+        "models = [c for c in classes if issubclass(c, pydantic.BaseModel)]\n"
+        "print(json.dumps([c.__name__ for c in models if c.__pydantic_complete__]))\n"
+    )
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
+    assert proc.returncode == 0, proc.stderr
+    assert json.loads(proc.stdout.strip().splitlines()[-1]) == []
+
+
+def test_deferred_field_bases_still_validate() -> None:
+    from pydantic import ValidationError as PydanticValidationError
+
+    from dynamodb_wrapper.models import PipelineConfigFields
+
+    fields = {"pipeline_name": "n", "source_type": "s3", "destination_type": "w"}
+    assert PipelineConfigFields(pipeline_id="p-1", **fields).pipeline_id == "p-1"
+    with pytest.raises(PydanticValidationError):
+        PipelineConfigFields(pipeline_id="not an id!", **fields)
