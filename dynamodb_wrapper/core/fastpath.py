@@ -79,11 +79,23 @@ class _FastJSONParser:
 
 
 class FastResponseParserFactory(ResponseParserFactory):
-    """A botocore parser factory whose JSON parser takes the fast path."""
+    """A botocore parser factory whose JSON parser takes the fast path.
+
+    botocore asks the factory for a parser on every response; the JSON one is built once and
+    reused (parsers keep no state between responses), which saves building botocore's standard
+    parser and its helpers per call.
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._json: _FastJSONParser | None = None
 
     def create_parser(self, protocol_name: str) -> Any:
-        parser = super().create_parser(protocol_name)
-        return _FastJSONParser(parser) if protocol_name == "json" else parser
+        if protocol_name != "json":
+            return super().create_parser(protocol_name)
+        if self._json is None:
+            self._json = _FastJSONParser(super().create_parser(protocol_name))
+        return self._json
 
 
 class _FastJSONSerializer(JSONSerializer):

@@ -78,3 +78,18 @@ def test_errors_keep_their_types_on_both_paths(dynamodb_config: DynamoDBConfig, 
         gateway.put_item(item, condition=Attr("blob_id").not_exists())
     assert info.value.item is not None and info.value.item["payload"] == b"1"
     assert info.value.request_id
+
+
+def test_one_json_parser_serves_every_response_in_turn(dynamodb_config: DynamoDBConfig) -> None:
+    fast = configs(dynamodb_config)[0]
+    ensure_tables(fast, [Blob])
+    gateway = create_table_gateway(fast, Blob)
+    factory = gateway.client._endpoint._response_parser_factory
+    assert factory.create_parser("json") is factory.create_parser("json")
+    item = Blob(blob_id="p", payload=b"\x00\xff", amount=Decimal("1.5")).to_dynamodb_item()
+    # success, typed error, success again through the same parser object
+    gateway.put_item(item)
+    with pytest.raises(ConditionCheckFailedError):
+        gateway.put_item(item, condition=Attr("blob_id").not_exists())
+    back = gateway.get_item({"blob_id": "p"})
+    assert back is not None and Blob.from_dynamodb_item(back).payload == b"\x00\xff"
