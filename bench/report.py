@@ -116,11 +116,15 @@ def evaluate(target: Target, results: dict[str, WorkloadResult]) -> Outcome:
         if r is None:
             return Outcome(target, "— (no paired baseline)", False)
         met = r.median <= target.limit and mine.ok
+        # A median within 0.01 of the limit gets a third decimal, so that "0.95x" never appears
+        # next to a miss of "<= 0.95x".
+        d = 3 if abs(r.median - target.limit) < 0.01 else 2
         if target.speedup:
-            pace = f"{1 / r.median:.2f}{X} faster" if r.median <= 1 else f"{r.median:.2f}{X} slower"
-            text = f"{pace} (ratio {r.median:.2f}, {r.low:.2f}..{r.high:.2f})"
+            factor, word = (1 / r.median, "faster") if r.median <= 1 else (r.median, "slower")
+            pace = f"{factor:.{d}f}{X} {word}"
+            text = f"{pace} (ratio {r.median:.{d}f}, {r.low:.2f}..{r.high:.2f})"
         else:
-            text = f"{r.median:.2f}{X} ({r.low:.2f}..{r.high:.2f})"
+            text = f"{r.median:.{d}f}{X} ({r.low:.2f}..{r.high:.2f})"
         return Outcome(target, text + wrong, met, r.median, r.low, r.high)
     if target.kind == "absolute":
         value = mine.wall
