@@ -55,6 +55,8 @@ __all__ = [
     "encode_key_value",
     "encode_number",
     "encode_value",
+    "field_kind",
+    "value_decoder",
     "item_size",
     "json_default",
     "describe_key",
@@ -550,6 +552,25 @@ def _decoder_for(cls: type[BaseModel]) -> Decoder:
 def decode_item_for(cls: type[BaseModel], item: Mapping[str, Any]) -> dict[str, Any]:
     """Decode a wire item (or map) for validation as ``cls`` (see :func:`_decoder_for`)."""
     return _decoder_for(cls)(item)
+
+
+def field_kind(annotation: Any) -> tuple[str, Any]:
+    """How a field of type ``annotation`` is stored and decoded: ``(kind, detail)``.
+
+    Kinds: ``str``, ``bool``, ``int``, ``number``, ``datetime``, ``str_enum`` (detail: the enum),
+    ``model`` (detail: the class), ``list`` / ``map`` (detail: the element's kind) and ``any``.
+    """
+    return _kind(annotation)
+
+
+def value_decoder(annotation: Any) -> Callable[[Any], Any]:
+    """The function decoding one wire value for validation as ``annotation``: the expression the
+    generated model decoders use for a field of that type."""
+    src = _Source(_dv=decode_value)
+    expr = _dec_expr(_kind(annotation), "w", src)
+    src.lines += ["def decode_value_for(w):", f"    return {expr}"]
+    decoder: Callable[[Any], Any] = src.build("decode_value_for")
+    return decoder
 
 
 def encode_key_value(meta: TableMeta, attribute: str, value: Any) -> Wire:

@@ -13,6 +13,11 @@ page its parser costs about ten times ``json.loads``. This module swaps in
   wire format), with ``bytes`` base64-encoded as the JSON protocol requires.
 
 Binary values then arrive as base64 text; :mod:`dynamodb_wrapper.core.codec` decodes both forms.
+
+Inside :func:`deliver_body` the parser does not even ``json.loads`` a successful data-plane
+response: it returns the body itself under :data:`BODY` (with ``ResponseMetadata``), for the
+caller to validate straight into models (:mod:`dynamodb_wrapper.core.wire_models`). The flag is a
+context variable, so it holds for the calling thread's request only.
 Turn it off with ``DynamoDBConfig(fast_path=False)`` (env ``DYNAMODB_FAST_PATH=false``); the test
 suite runs with it on and off.
 
@@ -25,6 +30,9 @@ not look as expected).
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import Any
 
 from botocore.parsers import ResponseParserFactory
@@ -33,7 +41,13 @@ from botocore.serialize import JSONSerializer
 from dynamodb_wrapper.core._gc import gc_paused
 from dynamodb_wrapper.core.codec import json_default
 
-__all__ = ["FAST_OPERATIONS", "FastResponseParserFactory", "install_fast_serializer"]
+__all__ = [
+    "BODY",
+    "FAST_OPERATIONS",
+    "FastResponseParserFactory",
+    "deliver_body",
+    "install_fast_serializer",
+]
 
 FAST_OPERATIONS = frozenset(
     {
@@ -52,6 +66,30 @@ FAST_OPERATIONS = frozenset(
 _FAST_OUTPUT_SHAPES = frozenset(f"{name}Output" for name in FAST_OPERATIONS)
 _LARGE_BODY = 32 * 1024  # bytes: bigger bodies are parsed with the cyclic GC paused
 
+#: The key of the raw response body in a response parsed inside :func:`deliver_body`.
+BODY = "dynamodb_wrapper.body"
+_deliver_body: ContextVar[bool] = ContextVar("dynamodb_wrapper_deliver_body", default=False)
+
+
+@contextmanager
+def deliver_body() -> Iterator[None]:
+    """Successful data-plane responses of this thread's calls inside the block come back as
+    ``{BODY: <bytes>, "ResponseMetadata": ...}`` (fast path only; errors are parsed as usual)."""
+    token = _deliver_body.set(True)
+    try:
+        yield
+    finally:
+        _deliver_body.reset(token)
+
+
+def _metadata(response: dict[str, Any]) -> dict[str, Any]:
+    headers = {k.lower(): v for k, v in response["headers"].items()}
+    return {
+        "RequestId": headers.get("x-amzn-requestid"),
+        "HTTPStatusCode": response["status_code"],
+        "HTTPHeaders": headers,
+    }
+
 
 class _FastJSONParser:
     """``json.loads`` for successful data-plane responses, botocore's parser for the rest."""
@@ -64,17 +102,14 @@ class _FastJSONParser:
         if status >= 300 or shape is None or shape.name not in _FAST_OUTPUT_SHAPES:
             return self._standard.parse(response, shape)
         body = response["body"]
+        if _deliver_body.get():
+            return {BODY: body, "ResponseMetadata": _metadata(response)}
         if len(body) > _LARGE_BODY:
             with gc_paused():
                 parsed: dict[str, Any] = json.loads(body)
         else:
             parsed = json.loads(body) if body else {}
-        headers = {k.lower(): v for k, v in response["headers"].items()}
-        parsed["ResponseMetadata"] = {
-            "RequestId": headers.get("x-amzn-requestid"),
-            "HTTPStatusCode": status,
-            "HTTPHeaders": headers,
-        }
+        parsed["ResponseMetadata"] = _metadata(response)
         return parsed
 
 

@@ -114,11 +114,10 @@ class _Api(Generic[ModelT]):
 
     def _get_model(self, key: Mapping[str, Any], *, consistent_read: bool = True) -> ModelT | None:
         """The complete domain model (UTC), or ``None``."""
-        item = self.gateway.get_item(key, consistent_read=consistent_read)
-        if item is None:
-            return None
-        model: Any = self.model.from_dynamodb_item(item)
-        return model  # type: ignore[no-any-return]
+        model: ModelT | None = self.gateway.get_item(
+            key, consistent_read=consistent_read, as_type=self.model
+        )
+        return model
 
     def _not_found(self, key: Mapping[str, Any], cause: Exception | None = None) -> Exception:
         error = self.not_found_error(
@@ -161,10 +160,7 @@ class ReadApi(_Api[ModelT], Generic[ModelT, ViewT]):
     ) -> list[AnyView]:
         items = items if isinstance(items, list) else list(items)
         with gc_paused() if len(items) >= _GC_PAUSE_ITEMS else nullcontext():
-            result = [view.from_dynamodb_item(item) for item in items]
-            if zone is not None:
-                result = [localize_datetimes(v, zone) for v in result]
-        return result
+            return _localized([view.from_dynamodb_item(item) for item in items], zone)
 
     def _secret(self) -> bytes | None:
         secret = self.config.pagination_secret
@@ -198,19 +194,24 @@ class ReadApi(_Api[ModelT], Generic[ModelT, ViewT]):
         start_key: dict[str, Any] | None,
         filtered: bool,
         index: str | None,
-    ) -> tuple[list[dict[str, Any]], dict[str, Any] | None]:
-        """Up to ``limit`` wire items from successive pages, and an honest resume key.
+        view: type[BaseModel],
+    ) -> tuple[list[Any], dict[str, Any] | None]:
+        """Up to ``limit`` items from successive pages, and an honest resume key.
 
-        Empty pages (a filter dropped everything) are followed, and when a page holds more items
-        than needed the resume key is built from the last item *returned*, so nothing is skipped.
+        An unfiltered read asks DynamoDB for exactly the items still missing, so no page holds
+        more than needed, and its items arrive already validated as ``view`` (straight from the
+        response body on the fast path). A filtered read follows empty pages (the filter dropped
+        everything) and may receive more items than needed: it collects wire items, so that the
+        resume key is built from the last item *returned* and nothing is skipped.
         """
-        items: list[dict[str, Any]] = []
+        items: list[Any] = []
         key = start_key
         while True:
             remaining = limit - len(items)
-            page = fetch(
-                limit=max(remaining, _FILTERED_PAGE) if filtered else remaining, start_key=key
-            )
+            if filtered:
+                page = fetch(limit=max(remaining, _FILTERED_PAGE), start_key=key, as_type=None)
+            else:
+                page = fetch(limit=remaining, start_key=key, as_type=view)
             if len(page.items) > remaining:
                 items.extend(page.items[:remaining])
                 return items, self._resume_key(items[-1], index)
@@ -233,15 +234,15 @@ class ReadApi(_Api[ModelT], Generic[ModelT, ViewT]):
         """One item as ``view`` (default: the full view), or ``None``."""
         view_cls: Any = view or self.view
         zone = self._zone(user_timezone)
-        item = self.gateway.get_item(
+        result: AnyView | None = self.gateway.get_item(
             self._checked(key),
             projection=self._projection(projection, view_cls, None),
             consistent_read=consistent_read,
+            as_type=view_cls,
         )
-        if item is None:
-            return None
-        result: AnyView = self._views([item], view_cls, zone)[0]
-        return result
+        if result is None or zone is None:
+            return result
+        return localize_datetimes(result, zone)
 
     def _query(
         self,
@@ -279,7 +280,7 @@ class ReadApi(_Api[ModelT], Generic[ModelT, ViewT]):
         )
         fields = self._projection(projection, view_cls, index)
 
-        def fetch(limit: int, start_key: dict[str, Any] | None) -> Page:
+        def fetch(limit: int, start_key: dict[str, Any] | None, as_type: Any) -> Page:
             return self.gateway.query_page(
                 partition_value,
                 sort=sort,
@@ -289,6 +290,7 @@ class ReadApi(_Api[ModelT], Generic[ModelT, ViewT]):
                 limit=limit,
                 start_key=start_key,
                 scan_forward=not newest_first,
+                as_type=as_type,
             )
 
         return self._paged(
@@ -322,9 +324,13 @@ class ReadApi(_Api[ModelT], Generic[ModelT, ViewT]):
         )
         fields = self._projection(projection, view_cls, None)
 
-        def fetch(limit: int, start_key: dict[str, Any] | None) -> Page:
+        def fetch(limit: int, start_key: dict[str, Any] | None, as_type: Any) -> Page:
             return self.gateway.scan_page(
-                filter=filter, projection=fields, limit=limit, start_key=start_key
+                filter=filter,
+                projection=fields,
+                limit=limit,
+                start_key=start_key,
+                as_type=as_type,
             )
 
         return self._paged(
@@ -366,9 +372,16 @@ class ReadApi(_Api[ModelT], Generic[ModelT, ViewT]):
             )
         with gc_paused() if limit >= _GC_PAUSE_ITEMS else nullcontext():
             items, last_key = self._collect(
-                fetch, limit=limit, start_key=start_key, filtered=filtered, index=index
+                fetch,
+                limit=limit,
+                start_key=start_key,
+                filtered=filtered,
+                index=index,
+                view=view,
             )
             token = encode_token(last_key, fingerprint, self._secret())
+            if not filtered:
+                return _localized(items, zone), token
             views = self._views(items, view, zone)
             # Free the wire items while the collector is still paused: re-enabling it starts a
             # collection over every young object, and they are most of them.
@@ -801,6 +814,11 @@ class WriteApi(_Api[ModelT], Generic[ModelT, DtoT]):
         return self.gateway.batch_write(
             deletes=list(keys), max_workers=self.config.batch_write_workers
         )
+
+
+def _localized(views: list[AnyView], zone: tzinfo | None) -> list[AnyView]:
+    """``views`` with every datetime in ``zone`` (unchanged when ``zone`` is ``None``)."""
+    return views if zone is None else [localize_datetimes(v, zone) for v in views]
 
 
 def _own_write(exc: ConditionCheckFailedError, written_at: Any) -> bool:

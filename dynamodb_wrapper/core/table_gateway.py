@@ -44,8 +44,10 @@ from dynamodb_wrapper.core.expressions import (
     Update,
     build_key_condition,
 )
+from dynamodb_wrapper.core.fastpath import deliver_body
 from dynamodb_wrapper.core.metadata import TableMeta, extract_model_metadata
 from dynamodb_wrapper.core.retry import BackoffPolicy
+from dynamodb_wrapper.core.wire_models import Envelope, read_response
 from dynamodb_wrapper.exceptions import (
     BatchGetError,
     BatchWriteError,
@@ -72,13 +74,15 @@ MAX_BATCH_WRITE = 25
 MAX_BATCH_GET = 100
 MAX_TRANSACTION_ACTIONS = 100
 _METHODS = {"PutItem": "put_item", "UpdateItem": "update_item", "DeleteItem": "delete_item"}
+_ENVELOPES: dict[str, Envelope] = {"GetItem": "Item", "Query": "Items", "Scan": "Items"}
 
 
 @dataclass
 class Page:
-    """One Query/Scan response page (wire items)."""
+    """One Query/Scan response page: wire items, or model instances when the read asked for a
+    type (``as_type``)."""
 
-    items: list[WireItem]
+    items: list[Any]
     last_evaluated_key: WireItem | None
     count: int
     scanned_count: int
@@ -164,10 +168,25 @@ class TableGateway:
 
     # ------------------------------------------------------------------ plumbing
 
-    def _call(self, operation: str, method: str, request: dict[str, Any]) -> dict[str, Any]:
+    def _call(
+        self,
+        operation: str,
+        method: str,
+        request: dict[str, Any],
+        as_type: type[BaseModel] | None = None,
+    ) -> dict[str, Any]:
+        """Send one request. With ``as_type`` (GetItem, Query, Scan) the item(s) come back as
+        instances of that model or view, validated straight from the response body on the fast
+        path (``core/wire_models.py``)."""
         request.update(self._capacity_arg)
         with translate_errors(operation, self.table_name):
-            response: dict[str, Any] = getattr(self.client, method)(**request)
+            if as_type is None:
+                response: dict[str, Any] = getattr(self.client, method)(**request)
+            else:
+                with deliver_body():
+                    response = getattr(self.client, method)(**request)
+        if as_type is not None:
+            response = read_response(response, as_type, _ENVELOPES[operation])
         if self._capacity_arg:
             self.capacity.record(operation, response)
         return response
@@ -192,8 +211,9 @@ class TableGateway:
         *,
         projection: Sequence[str] | None = None,
         consistent_read: bool = False,
-    ) -> WireItem | None:
-        """The item with ``key``, or ``None``."""
+        as_type: type[BaseModel] | None = None,
+    ) -> Any:
+        """The item with ``key`` (a wire item, or an ``as_type`` instance), or ``None``."""
         builder = self._builder()
         request: dict[str, Any] = {
             "TableName": self.table_name,
@@ -202,9 +222,8 @@ class TableGateway:
         }
         if projection:
             request["ProjectionExpression"] = builder.projection(projection)
-        response = self._call("GetItem", "get_item", self._finish(request, builder))
-        item: WireItem | None = response.get("Item")
-        return item
+        response = self._call("GetItem", "get_item", self._finish(request, builder), as_type)
+        return response.get("Item")
 
     def put_item(
         self,
@@ -316,8 +335,14 @@ class TableGateway:
             request["ExclusiveStartKey"] = start_key
         return request
 
-    def _page(self, operation: str, method: str, request: dict[str, Any]) -> Page:
-        response = self._call(operation, method, request)
+    def _page(
+        self,
+        operation: str,
+        method: str,
+        request: dict[str, Any],
+        as_type: type[BaseModel] | None = None,
+    ) -> Page:
+        response = self._call(operation, method, request, as_type)
         return Page(
             items=response.get("Items", []),
             last_evaluated_key=response.get("LastEvaluatedKey"),
@@ -339,8 +364,11 @@ class TableGateway:
         scan_forward: bool = True,
         consistent_read: bool = False,
         select: Literal["COUNT"] | None = None,
+        as_type: type[BaseModel] | None = None,
     ) -> Page:
-        """One Query page on the table or a GSI; the key condition comes from ``Meta``."""
+        """One Query page on the table or a GSI; the key condition comes from ``Meta``.
+
+        Items are wire items, or ``as_type`` instances (validated) when given."""
         builder = self._builder()
         request = self._read_request(
             builder,
@@ -357,7 +385,7 @@ class TableGateway:
         )
         if not scan_forward:
             request["ScanIndexForward"] = False
-        return self._page("Query", "query", self._finish(request, builder))
+        return self._page("Query", "query", self._finish(request, builder), as_type)
 
     def scan_page(
         self,
@@ -371,8 +399,10 @@ class TableGateway:
         select: Literal["COUNT"] | None = None,
         segment: int | None = None,
         total_segments: int | None = None,
+        as_type: type[BaseModel] | None = None,
     ) -> Page:
-        """One Scan page (optionally one segment of a parallel scan)."""
+        """One Scan page (optionally one segment of a parallel scan); items as in
+        :meth:`query_page`."""
         builder = self._builder()
         request = self._read_request(
             builder,
@@ -392,7 +422,7 @@ class TableGateway:
                 )
             request["Segment"] = segment
             request["TotalSegments"] = total_segments
-        return self._page("Scan", "scan", self._finish(request, builder))
+        return self._page("Scan", "scan", self._finish(request, builder), as_type)
 
     def iter_query_pages(self, partition_value: Any, **kwargs: Any) -> Iterator[Page]:
         """Every Query page, following ``LastEvaluatedKey`` (empty filtered pages included)."""

@@ -10,9 +10,10 @@ import pytest
 from dynamodb_wrapper import DynamoDBConfig, ensure_tables
 from dynamodb_wrapper.core.client import get_client
 from dynamodb_wrapper.core.expressions import Attr
-from dynamodb_wrapper.core.fastpath import _FastJSONSerializer
+from dynamodb_wrapper.core.fastpath import BODY, _FastJSONSerializer, deliver_body
 from dynamodb_wrapper.core.model import DynamoModel
 from dynamodb_wrapper.core.table_gateway import create_table_gateway
+from dynamodb_wrapper.core.wire_models import response_validator
 from dynamodb_wrapper.exceptions import ConditionCheckFailedError, TableNotFoundError
 
 pytestmark = pytest.mark.integration
@@ -93,3 +94,33 @@ def test_one_json_parser_serves_every_response_in_turn(dynamodb_config: DynamoDB
         gateway.put_item(item, condition=Attr("blob_id").not_exists())
     back = gateway.get_item({"blob_id": "p"})
     assert back is not None and Blob.from_dynamodb_item(back).payload == b"\x00\xff"
+
+
+def test_typed_reads_validate_the_body_itself_on_the_fast_path(
+    dynamodb_config: DynamoDBConfig,
+) -> None:
+    """With the fast path on, a typed read gets the raw body (no json.loads, no wire dicts) and
+    validates it in one pass; with it off, botocore parses and the items are converted one by one.
+    Both give the same models, bytes and sets included."""
+    fast, standard = configs(dynamodb_config)
+    ensure_tables(fast, [Blob])
+    blobs = [
+        Blob(blob_id=f"t{i}", payload=bytes([i, 255]), chunks={b"x", bytes([i])}, amount=i)
+        for i in range(3)
+    ]
+    gateway = create_table_gateway(fast, Blob)
+    for blob in blobs:
+        gateway.put_item(blob.to_dynamodb_item())
+
+    with deliver_body():
+        raw = gateway.client.get_item(TableName=gateway.table_name, Key={"blob_id": {"S": "t1"}})
+    assert set(raw) == {BODY, "ResponseMetadata"} and b'"payload"' in raw[BODY]
+    assert response_validator(Blob, "Item") is not None  # so no fallback is needed below
+
+    for config in (fast, standard):
+        typed = create_table_gateway(config, Blob)
+        assert typed.get_item({"blob_id": "t1"}, as_type=Blob) == blobs[1]
+        assert typed.get_item({"blob_id": "nope"}, as_type=Blob) is None
+        page = typed.scan_page(as_type=Blob)
+        assert sorted(page.items, key=lambda b: b.blob_id) == blobs
+        assert page.count == 3
