@@ -21,7 +21,11 @@ from botocore.exceptions import DataNotFoundError
 from botocore.loaders import Loader, instance_cache
 
 from dynamodb_wrapper.config import DynamoDBConfig
-from dynamodb_wrapper.core.fastpath import FastResponseParserFactory, install_fast_serializer
+from dynamodb_wrapper.core.fastpath import (
+    FastResponseParserFactory,
+    install_fast_serializer,
+    install_fast_signer,
+)
 
 __all__ = ["ServiceModelLoader", "clear_client_cache", "get_client"]
 
@@ -92,6 +96,7 @@ def get_client(config: DynamoDBConfig) -> Any:
             client = session.create_client("dynamodb", **config.client_kwargs())
             if config.fast_path:
                 install_fast_serializer(client)
+                install_fast_signer(client)
             _clients[key] = client
         return client
 

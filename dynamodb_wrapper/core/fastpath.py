@@ -21,22 +21,39 @@ context variable, so it holds for the calling thread's request only.
 Turn it off with ``DynamoDBConfig(fast_path=False)`` (env ``DYNAMODB_FAST_PATH=false``); the test
 suite runs with it on and off.
 
+* a **SigV4 signer** (:class:`FastSigV4Auth`) that computes exactly botocore's signature without
+  its repeated work: botocore canonicalises the headers twice per request in ``email``-based
+  header objects, prepares the whole request a second time to hash the body, re-parses the URL
+  and derives the signing key (four HMACs) for every request; this one builds the header list
+  once, hashes the body bytes it already has, caches the URL parts and the day's signing key.
+  It stands in only where botocore itself chose its plain ``SigV4Auth``.
+
 botocore offers the parser as a session component (``response_parser_factory``); the serializer
-is replaced on the client object (``client._serializer``), a private attribute, which is why it is
-isolated here and checked at start-up (:func:`install_fast_serializer` refuses a client that does
-not look as expected).
+and the signer are replaced on the client object (``client._serializer``, and the class of
+``client._request_signer``), private attributes, which is why this is isolated here and checked
+at start-up (:func:`install_fast_serializer` / :func:`install_fast_signer` refuse a client that
+does not look as expected).
 """
 
 from __future__ import annotations
 
+import functools
+import hmac
 import json
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
+from hashlib import sha256
 from typing import Any
+from urllib.parse import quote, urlsplit
 
+from botocore import auth as botocore_auth
+from botocore.exceptions import NoCredentialsError
 from botocore.parsers import ResponseParserFactory
 from botocore.serialize import JSONSerializer
+from botocore.signers import RequestSigner
+from botocore.utils import normalize_url_path
 
 from dynamodb_wrapper.core._gc import gc_paused
 from dynamodb_wrapper.core.codec import json_default
@@ -46,7 +63,9 @@ __all__ = [
     "FAST_OPERATIONS",
     "FastResponseParserFactory",
     "deliver_body",
+    "FastSigV4Auth",
     "install_fast_serializer",
+    "install_fast_signer",
 ]
 
 FAST_OPERATIONS = frozenset(
@@ -163,3 +182,136 @@ def install_fast_serializer(client: Any) -> None:
             "(use DynamoDBConfig(fast_path=False))"
         )
     client._serializer = _FastJSONSerializer()
+
+
+# --------------------------------------------------------------------------- signing
+
+_botocore_auth: Any = botocore_auth  # private helpers used as botocore's signer uses them
+_UNSIGNED_HEADERS = frozenset(botocore_auth.SIGNED_HEADERS_BLACKLIST)
+_signing_keys: dict[tuple[str, str, str, str], bytes] = {}
+_signing_keys_lock = threading.Lock()
+
+
+@functools.lru_cache(maxsize=64)
+def _url_parts(url: str) -> tuple[str, str, str]:
+    """(host header value, canonical path, canonical query) of ``url``, as botocore derives
+    them (``_host_from_url``, ``_normalize_url_path``, ``_canonical_query_string_url``)."""
+    parts = urlsplit(url)
+    path = quote(normalize_url_path(parts.path), safe="/~")
+    query = ""
+    if parts.query:
+        pairs = sorted(pair.partition("=")[::2] for pair in parts.query.split("&"))
+        query = "&".join(f"{key}={value}" for key, value in pairs)
+    return _botocore_auth._host_from_url(url), path, query
+
+
+def _header_text(value: str) -> str:
+    return " ".join(value.split())  # SigV4 "Trimall"
+
+
+class FastSigV4Auth(botocore_auth.SigV4Auth):
+    """botocore's ``SigV4Auth`` with the same canonical request and signature, computed once.
+
+    ``tests/unit/test_fast_signer.py`` signs generated requests with both and compares the
+    ``Authorization`` headers byte for byte.
+    """
+
+    def add_auth(self, request: Any) -> None:
+        this: Any = self  # botocore's private helpers are not in its type stubs
+        if self.credentials is None:
+            raise NoCredentialsError()
+        now = _botocore_auth.get_current_datetime()
+        timestamp: str = now.strftime(botocore_auth.SIGV4_TIMESTAMP)
+        request.context["timestamp"] = timestamp
+        this._modify_request_before_signing(request)
+        host, path, query = _url_parts(request.url)
+        if request.params:
+            query = this._canonical_query_string_params(request.params)
+        values: dict[str, list[str]] = {}
+        for name, value in request.headers.items():
+            lname = name.lower()
+            if lname not in _UNSIGNED_HEADERS:
+                values.setdefault(lname, []).append(_header_text(value))
+        if "host" not in values:
+            values["host"] = [host]
+        names = sorted(values)
+        signed = ";".join(n.strip() for n in names)
+        if "X-Amz-Content-SHA256" in request.headers:
+            checksum = request.headers["X-Amz-Content-SHA256"]
+        else:
+            checksum = self.payload(request)
+        canonical = "\n".join(
+            (
+                request.method.upper(),
+                path,
+                query,
+                "".join(f"{n}:{','.join(values[n])}\n" for n in names),
+                signed,
+                checksum,
+            )
+        )
+        scope = f"{timestamp[:8]}/{this._region_name}/{this._service_name}/aws4_request"
+        to_sign = "\n".join(
+            (
+                "AWS4-HMAC-SHA256",
+                timestamp,
+                scope,
+                sha256(canonical.encode("utf-8")).hexdigest(),
+            )
+        )
+        key = self._signing_key(timestamp[:8])
+        signature = hmac.new(key, to_sign.encode("utf-8"), sha256).hexdigest()
+        request.headers["Authorization"] = (
+            f"AWS4-HMAC-SHA256 Credential={self.credentials.access_key}/{scope}, "
+            f"SignedHeaders={signed}, Signature={signature}"
+        )
+
+    def payload(self, request: Any) -> str:
+        this: Any = self
+        data = request.data
+        if (
+            type(data) is bytes
+            and not this._is_streaming_checksum_payload(request)
+            and this._should_sha256_sign_payload(request)
+        ):
+            # What AWSRequest.body holds for bytes data, without preparing the request again.
+            return sha256(data).hexdigest() if data else botocore_auth.EMPTY_SHA256_HASH
+        return str(super().payload(request))
+
+    def _signing_key(self, day: str) -> bytes:
+        """The derived SigV4 key of ``day`` (four HMACs), kept for the day."""
+        this: Any = self
+        secret: str = this.credentials.secret_key
+        cache_key = (secret, day, this._region_name, this._service_name)
+        key = _signing_keys.get(cache_key)
+        if key is None:
+            key = this._sign(f"AWS4{secret}".encode(), day)
+            for part in (this._region_name, this._service_name, "aws4_request"):
+                key = this._sign(key, part)
+            with _signing_keys_lock:
+                if len(_signing_keys) >= 64:  # rotated credentials, many regions: start over
+                    _signing_keys.clear()
+                _signing_keys[cache_key] = key
+        return key
+
+
+class _FastRequestSigner(RequestSigner):
+    """botocore's ``RequestSigner``: where it picks the plain ``SigV4Auth``, the same signer
+    computed by :class:`FastSigV4Auth`."""
+
+    def get_auth_instance(self, *args: Any, **kwargs: Any) -> Any:
+        auth = super().get_auth_instance(*args, **kwargs)
+        if type(auth) is botocore_auth.SigV4Auth:
+            auth.__class__ = FastSigV4Auth
+        return auth
+
+
+def install_fast_signer(client: Any) -> None:
+    """Sign ``client``'s SigV4 requests with :class:`FastSigV4Auth`."""
+    signer = getattr(client, "_request_signer", None)
+    if type(signer) is not RequestSigner:
+        raise TypeError(
+            "unexpected botocore client layout: cannot install the fast signer "
+            "(use DynamoDBConfig(fast_path=False))"
+        )
+    signer.__class__ = _FastRequestSigner
