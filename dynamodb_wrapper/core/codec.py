@@ -563,11 +563,11 @@ def field_kind(annotation: Any) -> tuple[str, Any]:
     return _kind(annotation)
 
 
-def value_decoder(annotation: Any) -> Callable[[Any], Any]:
-    """The function decoding one wire value for validation as ``annotation``: the expression the
-    generated model decoders use for a field of that type."""
+def value_decoder(kind: tuple[str, Any]) -> Callable[[Any], Any]:
+    """The function decoding one wire value for validation as a type of :func:`field_kind`
+    ``kind``: the expression the generated model decoders use for a field of that type."""
     src = _Source(_dv=decode_value)
-    expr = _dec_expr(_kind(annotation), "w", src)
+    expr = _dec_expr(kind, "w", src)
     src.lines += ["def decode_value_for(w):", f"    return {expr}"]
     decoder: Callable[[Any], Any] = src.build("decode_value_for")
     return decoder

@@ -17,9 +17,12 @@ How each field reads the wire form:
   the wrapper dict, which no scalar accepts, so it fails instead of being skipped;
 * a nested model, or a list of them, is read from ``{"M": {...}}`` (``{"L": [...]}``) by the
   nested class's own wire schema, as a ``{"M": model}`` typed dict with no other keys;
-* any other field (maps, lists of scalars, ``Any``, sets, bytes, unions, fields with before- or
-  wrap-validators) is decoded by the expression the standard path uses (:func:`codec.value_decoder`)
-  in a before-validator, then validated by its own schema.
+* a plain list or ``dict[str, ...]`` reads the content of ``{"L": [...]}`` / ``{"M": {...}}``
+  the same way, each element decoded by the expression the standard path uses for the element
+  type (:func:`codec.value_decoder`), so empty containers cost no Python call;
+* any other field (``Any``, sets, bytes, unions, fields with before- or wrap-validators,
+  constrained containers) is decoded whole by the standard path's expression in a
+  before-validator, then validated by its own schema.
 
 So a body this validator accepts gives the objects the standard path gives (a property test
 compares them); anything it rejects (a stored value of an unexpected type, a ``NULL``, bad data)
@@ -259,8 +262,40 @@ class _Rewriter:
                 if tag == "list":
                     out["validation_alias"] = [[name, "L"], [name]]
                 return out
-        out["schema"] = _under_default(field["schema"], value_decoder(info.annotation))
+        if tag in ("list", "map"):
+            container = self.container(field["schema"], kind, building)
+            if container is not None:
+                out["schema"] = container
+                out["validation_alias"] = [[name, "L" if tag == "list" else "M"], [name]]
+                return out
+        out["schema"] = _under_default(field["schema"], value_decoder(kind))
         return out
+
+    def container(
+        self,
+        schema: dict[str, Any],
+        kind: tuple[str, Any],
+        building: tuple[type[BaseModel], ...],
+    ) -> dict[str, Any] | None:
+        """``schema`` (a plain list, or a dict with str keys, under default/nullable) reading
+        the content of ``{"L": [...]}`` / ``{"M": {...}}``: each element decoded on its own, so an
+        empty container costs no Python call; ``None`` when its shape is not that."""
+        node_type = schema.get("type")
+        if node_type in ("default", "nullable"):
+            inner = self.container(schema["schema"], kind, building)
+            return None if inner is None else {**schema, "schema": inner}
+        tag, element = kind
+        member = "items_schema" if tag == "list" else "values_schema"
+        allowed = {"type", member, "metadata"} | ({"keys_schema"} if tag == "map" else set())
+        if node_type != ("list" if tag == "list" else "dict") or set(schema) - allowed:
+            return None  # length constraints, strictness: the decoding path keeps them
+        if tag == "map" and self.resolve(schema.get("keys_schema", {})).get("type") != "str":
+            return None
+        inner_schema: dict[str, Any] = schema.get(member) or dict(cs.any_schema())
+        nested = self.nested(inner_schema, element, building) if element[0] == "model" else None
+        if nested is None:
+            nested = _under_default(inner_schema, value_decoder(element))
+        return {**schema, member: nested}
 
     def plain(self, schema: dict[str, Any], types: frozenset[str]) -> bool:
         """``schema`` is one of ``types`` under default / nullable / after-validators only."""
