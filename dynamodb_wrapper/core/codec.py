@@ -752,7 +752,7 @@ def check_item(item: Mapping[str, Wire], meta: TableMeta) -> None:
             )
         if tag in ("S", "B") and not wire[tag]:
             raise ValidationError(f"key attribute {attribute!r} must not be empty", field=attribute)
-    for attribute in meta.all_key_attributes.difference(meta.key_attributes):
+    for attribute in meta.index_only_key_attributes:
         wire = item.get(attribute)
         if wire is not None:
             tag = next(iter(wire))

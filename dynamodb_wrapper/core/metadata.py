@@ -22,6 +22,7 @@ library reads ``Meta`` directly, and nothing is inferred: a missing or inconsist
 from __future__ import annotations
 
 import enum
+import functools
 import re
 import threading
 import types
@@ -84,7 +85,7 @@ class TableMeta:
     attribute_types: Mapping[str, ScalarType]
     bool_keys: frozenset[str] = field(default_factory=frozenset)
 
-    @property
+    @functools.cached_property
     def key_attributes(self) -> tuple[str, ...]:
         """The table key attribute names, partition key first."""
         return (
@@ -96,10 +97,15 @@ class TableMeta:
             )
         )
 
-    @property
+    @functools.cached_property
     def all_key_attributes(self) -> frozenset[str]:
         """Every attribute that is a key of the table or of an index."""
         return frozenset(self.attribute_types)
+
+    @functools.cached_property
+    def index_only_key_attributes(self) -> tuple[str, ...]:
+        """The key attributes of indexes that are not keys of the table."""
+        return tuple(sorted(self.all_key_attributes.difference(self.key_attributes)))
 
     def index_keys(self, index_name: str | None) -> tuple[str, str | None]:
         """``(partition_key, sort_key)`` of the table (``None``) or of a GSI."""
