@@ -10,7 +10,13 @@ page its parser costs about ten times ``json.loads``. This module swaps in
   (DescribeTable, whose timestamps botocore converts, ...) to botocore's own parser, so signing,
   retries, typed error classes and ``ResponseMetadata`` keep working;
 * a **request serializer** that ``json.dumps`` the parameters of those operations (already in
-  wire format), with ``bytes`` base64-encoded as the JSON protocol requires.
+  wire format), with ``bytes`` base64-encoded as the JSON protocol requires;
+* a **SigV4 signer** (:class:`FastSigV4Auth`) that computes exactly botocore's signature without
+  its repeated work: botocore canonicalises the headers twice per request in ``email``-based
+  header objects, prepares the whole request a second time to hash the body, re-parses the URL
+  and derives the signing key (four HMACs) for every request; this one builds the header list
+  once, hashes the body bytes it already has, caches the URL parts and the day's signing key.
+  It stands in only where botocore itself chose its plain ``SigV4Auth``.
 
 Binary values then arrive as base64 text; :mod:`dynamodb_wrapper.core.codec` decodes both forms.
 
@@ -18,15 +24,9 @@ Inside :func:`deliver_body` the parser does not even ``json.loads`` a successful
 response: it returns the body itself under :data:`BODY` (with ``ResponseMetadata``), for the
 caller to validate straight into models (:mod:`dynamodb_wrapper.core.wire_models`). The flag is a
 context variable, so it holds for the calling thread's request only.
+
 Turn it off with ``DynamoDBConfig(fast_path=False)`` (env ``DYNAMODB_FAST_PATH=false``); the test
 suite runs with it on and off.
-
-* a **SigV4 signer** (:class:`FastSigV4Auth`) that computes exactly botocore's signature without
-  its repeated work: botocore canonicalises the headers twice per request in ``email``-based
-  header objects, prepares the whole request a second time to hash the body, re-parses the URL
-  and derives the signing key (four HMACs) for every request; this one builds the header list
-  once, hashes the body bytes it already has, caches the URL parts and the day's signing key.
-  It stands in only where botocore itself chose its plain ``SigV4Auth``.
 
 botocore offers the parser as a session component (``response_parser_factory``); the serializer
 and the signer are replaced on the client object (``client._serializer``, and the class of
@@ -42,18 +42,17 @@ import hmac
 import json
 import threading
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from contextvars import ContextVar
 from hashlib import sha256
 from typing import Any
-from urllib.parse import quote, urlsplit
+from urllib.parse import urlsplit
 
 from botocore import auth as botocore_auth
 from botocore.exceptions import NoCredentialsError
 from botocore.parsers import ResponseParserFactory
 from botocore.serialize import JSONSerializer
 from botocore.signers import RequestSigner
-from botocore.utils import normalize_url_path
 
 from dynamodb_wrapper.core._gc import gc_paused
 from dynamodb_wrapper.core.codec import json_default
@@ -61,11 +60,13 @@ from dynamodb_wrapper.core.codec import json_default
 __all__ = [
     "BODY",
     "FAST_OPERATIONS",
+    "LARGE_BODY",
     "FastResponseParserFactory",
-    "deliver_body",
     "FastSigV4Auth",
+    "deliver_body",
     "install_fast_serializer",
     "install_fast_signer",
+    "load_body",
 ]
 
 FAST_OPERATIONS = frozenset(
@@ -83,7 +84,7 @@ FAST_OPERATIONS = frozenset(
     }
 )
 _FAST_OUTPUT_SHAPES = frozenset(f"{name}Output" for name in FAST_OPERATIONS)
-_LARGE_BODY = 32 * 1024  # bytes: bigger bodies are parsed with the cyclic GC paused
+LARGE_BODY = 32 * 1024  # bytes: bigger bodies are parsed with the cyclic GC paused
 
 #: The key of the raw response body in a response parsed inside :func:`deliver_body`.
 BODY = "dynamodb_wrapper.body"
@@ -99,6 +100,15 @@ def deliver_body() -> Iterator[None]:
         yield
     finally:
         _deliver_body.reset(token)
+
+
+def load_body(body: bytes) -> dict[str, Any]:
+    """A response body parsed with ``json.loads`` (the cyclic GC paused for large ones)."""
+    if not body:
+        return {}
+    with gc_paused() if len(body) > LARGE_BODY else nullcontext():
+        parsed: dict[str, Any] = json.loads(body)
+    return parsed
 
 
 def _metadata(response: dict[str, Any]) -> dict[str, Any]:
@@ -123,11 +133,7 @@ class _FastJSONParser:
         body = response["body"]
         if _deliver_body.get():
             return {BODY: body, "ResponseMetadata": _metadata(response)}
-        if len(body) > _LARGE_BODY:
-            with gc_paused():
-                parsed: dict[str, Any] = json.loads(body)
-        else:
-            parsed = json.loads(body) if body else {}
+        parsed = load_body(body)
         parsed["ResponseMetadata"] = _metadata(response)
         return parsed
 
@@ -187,6 +193,8 @@ def install_fast_serializer(client: Any) -> None:
 # --------------------------------------------------------------------------- signing
 
 _botocore_auth: Any = botocore_auth  # private helpers used as botocore's signer uses them
+#: botocore's signer, for its stateless URL helpers (the path and query canonical forms).
+_url_helper: Any = _botocore_auth.SigV4Auth(None, "", "")
 _UNSIGNED_HEADERS = frozenset(botocore_auth.SIGNED_HEADERS_BLACKLIST)
 _signing_keys: dict[tuple[str, str, str, str], bytes] = {}
 _signing_keys_lock = threading.Lock()
@@ -197,12 +205,11 @@ def _url_parts(url: str) -> tuple[str, str, str]:
     """(host header value, canonical path, canonical query) of ``url``, as botocore derives
     them (``_host_from_url``, ``_normalize_url_path``, ``_canonical_query_string_url``)."""
     parts = urlsplit(url)
-    path = quote(normalize_url_path(parts.path), safe="/~")
-    query = ""
-    if parts.query:
-        pairs = sorted(pair.partition("=")[::2] for pair in parts.query.split("&"))
-        query = "&".join(f"{key}={value}" for key, value in pairs)
-    return _botocore_auth._host_from_url(url), path, query
+    return (
+        _botocore_auth._host_from_url(url),
+        _url_helper._normalize_url_path(parts.path),
+        _url_helper._canonical_query_string_url(parts),
+    )
 
 
 def _header_text(value: str) -> str:
@@ -250,19 +257,11 @@ class FastSigV4Auth(botocore_auth.SigV4Auth):
                 checksum,
             )
         )
-        scope = f"{timestamp[:8]}/{this._region_name}/{this._service_name}/aws4_request"
-        to_sign = "\n".join(
-            (
-                "AWS4-HMAC-SHA256",
-                timestamp,
-                scope,
-                sha256(canonical.encode("utf-8")).hexdigest(),
-            )
-        )
+        to_sign: str = this.string_to_sign(request, canonical)
         key = self._signing_key(timestamp[:8])
         signature = hmac.new(key, to_sign.encode("utf-8"), sha256).hexdigest()
         request.headers["Authorization"] = (
-            f"AWS4-HMAC-SHA256 Credential={self.credentials.access_key}/{scope}, "
+            f"AWS4-HMAC-SHA256 Credential={this.scope(request)}, "
             f"SignedHeaders={signed}, Signature={signature}"
         )
 

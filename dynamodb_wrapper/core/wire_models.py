@@ -38,7 +38,6 @@ therefore marked incomplete while the wire validator is built (under a lock, a f
 
 from __future__ import annotations
 
-import json
 import threading
 from contextlib import nullcontext
 from typing import Any, Literal, cast
@@ -50,7 +49,7 @@ from pydantic_core import core_schema as cs
 
 from dynamodb_wrapper.core._gc import gc_paused
 from dynamodb_wrapper.core.codec import field_kind, value_decoder
-from dynamodb_wrapper.core.fastpath import BODY
+from dynamodb_wrapper.core.fastpath import BODY, LARGE_BODY, load_body
 
 __all__ = ["Envelope", "read_response", "response_validator"]
 
@@ -76,7 +75,6 @@ _SCHEMA_TYPES: dict[str, frozenset[str]] = {
     "bool": frozenset({"bool"}),
 }
 
-_LARGE_BODY = 32 * 1024  # bytes: bigger bodies are validated with the cyclic GC paused
 _lock = threading.Lock()
 _validators: dict[tuple[type[BaseModel], str], SchemaValidator | None] = {}
 
@@ -119,14 +117,14 @@ def read_response(response: dict[str, Any], cls: Any, envelope: Envelope) -> dic
         validator = response_validator(cls, envelope) if body else None
         if validator is not None:
             try:
-                with gc_paused() if len(body) > _LARGE_BODY else nullcontext():
+                with gc_paused() if len(body) > LARGE_BODY else nullcontext():
                     parsed: dict[str, Any] = validator.validate_json(body)
             except pydantic_core.ValidationError:
                 pass  # the standard path below gives the precise error (or reads it after all)
             else:
                 response.update(parsed)
                 return response
-        response.update(json.loads(body) if body else {})
+        response.update(load_body(body))
     if envelope == "Items":
         response["Items"] = [cls.from_dynamodb_item(item) for item in response.get("Items", ())]
     elif response.get("Item") is not None:
