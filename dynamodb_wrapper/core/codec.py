@@ -32,7 +32,7 @@ import marshal
 import math
 import typing
 import uuid
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Mapping
 from datetime import UTC, date, datetime, time
 from decimal import Decimal
 from typing import Any
@@ -282,16 +282,16 @@ def _encode_fields(
     model: BaseModel, path: str | None, bool_keys: frozenset[str]
 ) -> dict[str, Wire]:
     out: dict[str, Wire] = {}
-    values: Iterable[tuple[str, Any]] = model.__dict__.items()
-    extra = model.__pydantic_extra__
-    if extra:
-        values = [*values, *extra.items()]
-    for name, value in values:
+    for name, value in model.__dict__.items():
         if value is None:
             continue
         if name in bool_keys and type(value) is bool:
             out[name] = {"S": "true" if value else "false"}
         else:
+            out[name] = encode_value(value, _join(path, name))
+    extra = model.__pydantic_extra__
+    if extra:  # attributes read from storage that the model does not declare: kept as stored
+        for name, value in extra.items():
             out[name] = encode_value(value, _join(path, name))
     return out
 
@@ -526,10 +526,9 @@ def _encoder_for(cls: type[BaseModel], bool_keys: frozenset[str]) -> Encoder:
         ]
     src.lines += [
         "    extra = model.__pydantic_extra__",
-        "    if extra:",
+        "    if extra:",  # read from storage, not declared: written back as stored (NULL too)
         "        for name, v in extra.items():",
-        "            if v is not None:",
-        "                out[name] = _ev(v, name)",
+        "            out[name] = _ev(v, name)",
         "    return out",
     ]
     encoder = src.build("encode")

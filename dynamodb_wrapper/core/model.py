@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import UTC, datetime, tzinfo
 from enum import Enum
-from typing import Annotated, Any, ClassVar, Self, TypeVar
+from typing import Annotated, Any, ClassVar, Literal, Self, TypeVar
 
 import pydantic
 from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict
@@ -23,10 +23,18 @@ __all__ = [
     "coerce_enum",
     "localize_datetimes",
     "UTCDateTime",
+    "carry_unknown",
+    "carry_unknown_value",
     "models_for_table",
     "registered_models",
+    "stored_model",
     "validation_error",
 ]
+
+#: How a read validates what is stored: attributes a model does not declare are kept (in
+#: ``model_extra``), at any depth. Strictness for input stays: constructing a model or a DTO
+#: from Python still refuses unknown fields; only reads of stored items use this.
+STORED_EXTRA: Literal["allow"] = "allow"
 
 # Every DynamoModel subclass that declares Meta, in definition order (for create_table_gateway).
 _registry: list[type[DynamoModel]] = []
@@ -100,14 +108,71 @@ class DynamoDBMixin:
             ValidationError: The stored data does not validate against the model.
         """
         model: Any = cls
-        try:
-            # The validator directly: model_validate adds two Python frames per item.
-            result: Self = model.__pydantic_validator__.validate_python(
-                decode_item_for(model, item)
-            )
-        except pydantic.ValidationError as exc:
-            raise validation_error(exc, cls.__name__) from None
-        return result
+        return stored_model(model, decode_item_for(model, item))  # type: ignore[no-any-return]
+
+
+ReadT = TypeVar("ReadT", bound=BaseModel)
+
+
+def stored_model(cls: type[ReadT], data: Mapping[str, Any]) -> ReadT:
+    """``cls`` validated from a stored item's decoded values, keeping undeclared attributes.
+
+    The one way a stored item becomes a model (the wire validators of ``core/wire_models.py``
+    follow the same rule): attributes written by other tools or by newer versions are data, so
+    they are kept in ``model_extra`` (of nested models too) and written back by the encoders,
+    never an error. Views (``extra="ignore"``) drop unknown top-level attributes before this.
+
+    Raises:
+        ValidationError: A declared field's stored value does not validate.
+    """
+    try:
+        # The validator directly: model_validate adds two Python frames per item.
+        result: ReadT = cls.__pydantic_validator__.validate_python(data, extra=STORED_EXTRA)
+    except pydantic.ValidationError as exc:
+        raise validation_error(exc, cls.__name__) from None
+    return result
+
+
+def carry_unknown(new: BaseModel, stored: BaseModel) -> None:
+    """Give ``new`` the undeclared attributes of ``stored`` (in place), at every depth.
+
+    A write that replaces an item, or an element of it, changes what the model declares and must
+    keep the rest: the top-level extras of ``stored``, and the unknown keys of each nested model
+    ``new`` holds — matched by the nested class's ``element_key`` in lists (a stage by its
+    ``stage_name``), by position when it declares none. ``new``'s own extras win.
+    """
+    extra = stored.__pydantic_extra__
+    if extra:
+        mine = new.__pydantic_extra__
+        object.__setattr__(new, "__pydantic_extra__", {**extra, **(mine or {})})
+    for name in type(new).model_fields:
+        carry_unknown_value(new.__dict__.get(name), stored.__dict__.get(name))
+
+
+def carry_unknown_value(new: Any, stored: Any) -> None:
+    """:func:`carry_unknown` for one field's values: a nested model, or a list of them."""
+    if isinstance(new, BaseModel) and isinstance(stored, BaseModel):
+        carry_unknown(new, stored)
+    elif isinstance(new, list) and isinstance(stored, list) and new and stored:
+        _carry_elements(new, stored)
+
+
+def _carry_elements(new: list[Any], stored: list[Any]) -> None:
+    first = new[0]
+    if not isinstance(first, BaseModel):
+        return
+    key = getattr(type(first), "element_key", None)
+    if key is None:
+        pairs = list(zip(new, stored, strict=False))
+    else:
+        by_key: dict[Any, Any] = {}
+        for old in stored:
+            if isinstance(old, BaseModel):
+                by_key.setdefault(old.__dict__.get(key), old)
+        pairs = [(n, by_key.get(n.__dict__.get(key))) for n in new if isinstance(n, BaseModel)]
+    for value, old in pairs:
+        if isinstance(value, BaseModel) and isinstance(old, BaseModel) and type(old) is type(value):
+            carry_unknown(value, old)
 
 
 class StrictModel(BaseModel):

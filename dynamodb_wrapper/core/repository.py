@@ -18,6 +18,7 @@ the domain's ``ItemNotFoundError`` subclass.
 from __future__ import annotations
 
 import functools
+import logging
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import nullcontext
 from datetime import tzinfo
@@ -34,6 +35,7 @@ from dynamodb_wrapper.core.codec import (
     encode_item,
     encode_key,
     encode_key_value,
+    field_kind,
     key_identity,
     key_of,
 )
@@ -48,10 +50,14 @@ from dynamodb_wrapper.core.model import (
     DynamoModel,
     FlexibleView,
     StrictModel,
+    carry_unknown,
+    carry_unknown_value,
     localize_datetimes,
+    stored_model,
     validation_error,
 )
 from dynamodb_wrapper.core.pagination import decode_token, encode_token, query_fingerprint
+from dynamodb_wrapper.core.retry import BackoffPolicy
 from dynamodb_wrapper.core.table_gateway import (
     Page,
     TableGateway,
@@ -76,7 +82,7 @@ DtoT = TypeVar("DtoT", bound=StrictModel)
 AnyView = TypeVar("AnyView", bound=FlexibleView)
 
 MAX_PAGE_SIZE = 1000
-_UPDATE_ATTEMPTS = 5
+_log = logging.getLogger(__name__)
 _GC_PAUSE_ITEMS = 32  # pages this long are decoded with the cyclic GC paused (core/_gc.py)
 _FILTERED_PAGE = 100  # items evaluated per request when a filter may drop many of them
 
@@ -450,6 +456,11 @@ class WriteApi(_Api[ModelT], Generic[ModelT, DtoT]):
     immutable_fields: ClassVar[frozenset[str]] = frozenset({"created_at", "updated_at"})
     #: Stored fields that ``_check_replacement`` needs when a batch upsert replaces items.
     replacement_checked_fields: ClassVar[tuple[str, ...]] = ()
+    #: How a read-validate-write retries when another writer changed the item in between:
+    #: jittered exponential backoff within a time budget (contention is normal, not an error).
+    contention: ClassVar[BackoffPolicy] = BackoffPolicy(
+        max_attempts=200, base_delay=0.005, max_delay=0.2, time_budget=30.0
+    )
 
     def _check_replacement(self, stored: Mapping[str, Any], new: ModelT) -> None:
         """Refuse replacing ``stored`` by ``new`` in a batch upsert (batch writes carry no
@@ -534,8 +545,7 @@ class WriteApi(_Api[ModelT], Generic[ModelT, DtoT]):
                 update.remove(name)
         key = {k: getattr(model, k) for k in self.meta.key_attributes}
         stored = self.gateway.update_item(key, update, condition=condition, return_values="ALL_NEW")
-        result: Any = self.model.from_dynamodb_item(stored or item)
-        return result  # type: ignore[no-any-return]
+        return self._written(stored or item)
 
     def _update(
         self,
@@ -548,12 +558,13 @@ class WriteApi(_Api[ModelT], Generic[ModelT, DtoT]):
     ) -> ModelT:
         """Change some fields of an existing item (``None`` removes an optional field).
 
-        Changes are validated with every rule of the DTO, cross-field rules included, against
-        the stored item merged with the changes. The write is then conditional on the item being
-        unchanged since it was read (its ``updated_at``), so a concurrent update can never make
-        the validated combination stale; on such a race the update is re-read, re-validated and
-        re-sent (up to ``_UPDATE_ATTEMPTS`` times). With ``expected_version`` the update applies
-        only to that version of the item (optimistic locking).
+        Every change is validated with the DTO's rules for its field. A change that no
+        cross-field rule of the DTO involves (``dto.related_fields``) and that holds no nested
+        models needs nothing stored: it is one conditional write, so concurrent writers of one
+        item never fail each other. Otherwise the stored item is read, merged with the changes
+        and validated with every rule, and the write is conditional on the item being unchanged
+        since (see :meth:`_guarded`: contention is retried, never reported). With
+        ``expected_version`` the update applies only to that version (optimistic locking).
 
         ``update`` adds raw actions (atomic counters, list appends) applied in the same write.
 
@@ -569,58 +580,96 @@ class WriteApi(_Api[ModelT], Generic[ModelT, DtoT]):
             )
         values = self._validated_changes(changes) if changes else {}
 
-        def plan(current: ModelT | None) -> tuple[Update, ConditionBase | None]:
-            actions = Update(list(update.actions) if update is not None else [])
+        def actions(current: ModelT | None) -> Update:
+            out = Update(list(update.actions) if update is not None else [])
             for name, value in values.items():
                 if value is None:
-                    actions.remove(name)
-                else:
-                    actions.set(name, value)
-            if current is not None:
-                self._validate_merged(current, values)
-            return actions, condition
+                    out.remove(name)
+                    continue
+                if current is not None:
+                    carry_unknown_value(value, current.__dict__.get(name))
+                out.set(name, value)
+            return out
 
-        if not values:  # raw actions only (counters, appends): nothing to validate or read
-            return self._apply(key, plan(None)[0], condition, expected_version=expected_version)
+        if not self._needs_stored(values):
+            return self._apply(key, actions(None), condition, expected_version=expected_version)
+
+        def plan(current: ModelT, raw: Mapping[str, Any]) -> tuple[Update, ConditionBase | None]:
+            self._validate_merged(current, values)
+            return actions(current), condition
+
         return self._guarded(key, plan, expected_version=expected_version)
+
+    def _needs_stored(self, values: Mapping[str, Any]) -> bool:
+        """Whether validating or writing ``values`` needs the stored item: a cross-field rule
+        involves one of them, or one holds nested models (whose stored unknown keys are kept)."""
+        related = getattr(self.dto, "related_fields", ())
+        if any(group.intersection(values) for group in related):
+            return True
+        return any(_holds_models(v) for v in values.values())
 
     def _guarded(
         self,
         key: Mapping[str, Any],
-        plan: Callable[[ModelT], tuple[Update, ConditionBase | None]],
+        plan: Callable[[ModelT, Mapping[str, Any]], tuple[Update, ConditionBase | None]],
         *,
         expected_version: int | None = None,
+        guard: Callable[[Mapping[str, Any]], ConditionBase] | None = None,
     ) -> ModelT:
         """Read-validate-write: read the item (consistently), let ``plan`` build the update and
-        an extra condition from it, and write only if the item is still as read (its
-        ``updated_at``). A concurrent write in between makes the attempt start over (at most
-        ``_UPDATE_ATTEMPTS`` times), so no update is lost and no validation goes stale.
+        an extra condition from the model and the raw item, and write only if what the plan
+        read is still stored: by default the item's ``updated_at`` and version exactly as stored
+        (compared in their stored form, so a timestamp another writer stored with an offset
+        guards like ours), or ``guard(raw)`` for a plan that read less (one stage of a run).
+
+        A concurrent write in between makes the attempt start over after a jittered backoff,
+        within ``contention``'s time budget, so no update is lost, no validation goes stale and
+        a write the caller did not condition does not fail because another writer was faster.
 
         Raises:
             ItemNotFoundError: No such item (the domain's subclass).
             VersionConflictError: The stored version is not ``expected_version``.
-            ConditionCheckFailedError: The extra condition was false; ``.item`` is the item.
+            ConditionCheckFailedError: The extra condition was false (``.item`` is the item), or
+                the item kept changing for the whole time budget.
         """
         key = self._checked(key)
-        for attempt in range(1, _UPDATE_ATTEMPTS + 1):
-            current = self._get_model(key)
-            if current is None:
+        policy = self.contention
+        started = policy.clock()
+        attempt = 0
+        while True:
+            attempt += 1
+            raw = self.gateway.get_item(key, consistent_read=True)
+            if raw is None:
                 raise self._not_found(key)
+            current: Any = self.model.from_dynamodb_item(raw)
             self._check_version(current.__dict__, expected_version, None)
-            actions, condition = plan(current)
-            stamp = format_utc(current.__dict__["updated_at"]) if self._stamped else None
-            if stamp is not None:
-                guard = Attr("updated_at").eq(stamp)
-                condition = guard if condition is None else guard & condition
+            actions, condition = plan(current, raw)
+            unchanged = guard(raw) if guard is not None else self._unchanged(raw)
+            full = unchanged if condition is None else unchanged & condition
             try:
-                return self._apply(key, actions, condition, expected_version=expected_version)
+                return self._apply(key, actions, full, expected_version=expected_version)
             except VersionConflictError:
                 raise
             except ConditionCheckFailedError as exc:
-                raced = stamp is not None and (exc.item or {}).get("updated_at") != stamp
-                if not raced or attempt == _UPDATE_ATTEMPTS:
+                if exc.item is None or (condition is not None and exc.item == decode_item(raw)):
+                    raise  # deleted meanwhile, or the caller's condition is false as read
+                delay = policy.next_delay(attempt, started)
+                if delay is None:
                     raise
-        raise AssertionError("unreachable")  # pragma: no cover
+                policy.sleep(delay)
+
+    def _unchanged(self, raw: Mapping[str, Any]) -> ConditionBase:
+        """The item still has the ``updated_at`` and version it was read with (as stored)."""
+        names = [n for n in ("updated_at",) if self._stamped]
+        names += [self.meta.version_attribute] if self.meta.version_attribute else []
+        condition: ConditionBase = self._exists_condition()
+        for name in names:
+            wire = raw.get(name)
+            attr = Attr(name)
+            condition = condition & (
+                attr.not_exists() if wire is None else attr.eq(WireValue(dict(wire)))
+            )
+        return condition
 
     def _validate_merged(self, current: ModelT, values: Mapping[str, Any]) -> None:
         """Validate the stored item merged with ``values`` with every rule of the DTO."""
@@ -702,13 +751,37 @@ class WriteApi(_Api[ModelT], Generic[ModelT, DtoT]):
             )
         except ConditionCheckFailedError as exc:
             if _own_write(exc, written_at):
-                own: Any = self.model.model_validate(exc.item)
-                return own  # type: ignore[no-any-return]
+                return self._written(None, exc.item or {})
             if exc.item is None:
                 raise self._not_found(key, exc) from exc
             self._check_version(exc.item, expected_version, exc)
             raise
-        result: Any = self.model.from_dynamodb_item(stored or {})
+        return self._written(stored or {})
+
+    def _written(
+        self, stored: Mapping[str, Any] | None, decoded: Mapping[str, Any] | None = None
+    ) -> ModelT:
+        """The model of an item DynamoDB has just written (a wire item, or ``decoded`` values).
+
+        The write's outcome is DynamoDB's answer: a stored item that no longer validates (a
+        declared field holding another writer's odd value) does not turn an applied write into
+        an error. It is returned unvalidated instead, with a warning.
+        """
+        data = decode_item(stored) if stored is not None else dict(decoded or {})
+        try:
+            if stored is not None:
+                result: Any = self.model.from_dynamodb_item(stored)
+            else:
+                result = stored_model(self.model, data)
+        except ValidationError as exc:
+            _log.warning(
+                "%s written to %s, but the stored item does not validate (%s); "
+                "returning it unvalidated",
+                self.meta.model_name,
+                self.gateway.table_name,
+                exc,
+            )
+            result = self.model.model_construct(**data)
         return result  # type: ignore[no-any-return]
 
     def _delete(
@@ -740,8 +813,7 @@ class WriteApi(_Api[ModelT], Generic[ModelT, DtoT]):
                 raise self._not_found(key, exc) from exc
             self._check_version(exc.item, expected_version, exc)
             raise
-        result: Any = self.model.from_dynamodb_item(old or {})
-        return result  # type: ignore[no-any-return]
+        return self._written(old or {})
 
     def _upsert_many(
         self,
@@ -749,9 +821,16 @@ class WriteApi(_Api[ModelT], Generic[ModelT, DtoT]):
         *,
         on_progress: Callable[[int], None] | None = None,
     ) -> int:
-        """Batch upsert (25 per request). Stored ``created_at`` values are kept.
+        """Batch upsert (25 per request), keeping what is stored and not the model's.
 
-        All DTOs are validated before anything is written; duplicate keys are refused.
+        Every DTO is validated, and every item encoded and checked against DynamoDB's limits
+        (duplicate keys refused), before the first request. The stored items are then read
+        whole (BatchGetItem): their ``created_at`` is kept and their version incremented, the
+        domain's replacement rule is checked for all of them before anything is written, and
+        every attribute the model does not declare is written back exactly as stored, as are
+        the unknown keys of nested elements (a stage keeps them by its name). Batch writes carry
+        no conditions: an attribute another writer adds between that read and the write is the
+        one thing a batch can still overwrite (a single ``upsert_*``, an UpdateItem, cannot).
         """
         # Thousands of models and wire items, none of them garbage: built with the cyclic GC
         # paused, or each collection walks all of them again (5,000 run logs: ~2x the CPU).
@@ -759,36 +838,52 @@ class WriteApi(_Api[ModelT], Generic[ModelT, DtoT]):
             models = [self._build(dto) for dto in dtos]
             if not models:
                 return 0
-            keys = [{k: getattr(m, k) for k in self.meta.key_attributes} for m in models]
-            version = self.meta.version_attribute
-            kept = [name for name in ("created_at",) if self._stamped]
-            kept += [version] if version is not None else []
-            kept += list(self.replacement_checked_fields)
-            existing = (
-                {
-                    key_identity(key_of(item, self.meta)): item
-                    for item in self.gateway.batch_get(
-                        keys,
-                        projection=[*self.meta.key_attributes, *kept],
-                        max_workers=self.config.batch_write_workers,
-                    )
-                }
-                if kept
-                else {}
-            )
-            items = []
-            for model in models:
-                item = encode_item(model, self.meta, check=False)  # gateway checks
-                stored = existing.get(key_identity(key_of(item, self.meta)), {})
+            items = [encode_item(model, self.meta, check=False) for model in models]
+            self.gateway.batch_requests(items)  # keys, limits, duplicates: before any request
+        keys = [{k: getattr(m, k) for k in self.meta.key_attributes} for m in models]
+        stored_items = self.gateway.batch_get(keys, max_workers=self.config.batch_write_workers)
+        with gc_paused():
+            existing = {key_identity(key_of(item, self.meta)): item for item in stored_items}
+            for position, model in enumerate(models):
+                stored = existing.get(key_identity(key_of(items[position], self.meta)))
                 if stored:
                     self._check_replacement(decode_item(stored), model)
-                if "created_at" in stored:
-                    item["created_at"] = stored["created_at"]
-                if version is not None and version in stored:
-                    item[version] = {"N": str(int(stored[version]["N"]) + 1)}
-                items.append(item)
+                    items[position] = self._replacement(model, items[position], stored)
         return self.gateway.batch_write(
             items, on_progress=on_progress, max_workers=self.config.batch_write_workers
+        )
+
+    def _replacement(
+        self, model: ModelT, item: dict[str, Any], stored: Mapping[str, Any]
+    ) -> dict[str, Any]:
+        """``item`` (the wire form of ``model``) as it replaces ``stored``: stored ``created_at``
+        and undeclared attributes kept, version incremented, nested unknown keys carried."""
+        fields = self.model.model_fields
+        if self._nested_fields and any(name in stored for name in self._nested_fields):
+            try:
+                carry_unknown(model, self.model.from_dynamodb_item(stored))
+            except ValidationError:
+                pass  # a stored item that does not validate: its top-level extras still stay
+            else:
+                item = encode_item(model, self.meta, check=False)
+        for name, wire in stored.items():
+            if name not in fields:
+                item[name] = wire
+        if self._stamped and "created_at" in stored:
+            item["created_at"] = stored["created_at"]
+        version = self.meta.version_attribute
+        if version is not None and "N" in stored.get(version, {}):
+            item[version] = {"N": str(int(stored[version]["N"]) + 1)}
+        return item
+
+    @functools.cached_property
+    def _nested_fields(self) -> tuple[str, ...]:
+        """The model's fields holding nested models (or lists of them)."""
+        kinds = {name: field_kind(i.annotation) for name, i in self.model.model_fields.items()}
+        return tuple(
+            name
+            for name, (tag, detail) in kinds.items()
+            if tag == "model" or (tag == "list" and detail[0] == "model")
         )
 
     def _update_each(
@@ -814,6 +909,13 @@ class WriteApi(_Api[ModelT], Generic[ModelT, DtoT]):
         return self.gateway.batch_write(
             deletes=list(keys), max_workers=self.config.batch_write_workers
         )
+
+
+def _holds_models(value: Any) -> bool:
+    """Whether ``value`` is, or is a list of, pydantic models (nested items of a write)."""
+    if isinstance(value, BaseModel):
+        return True
+    return isinstance(value, list) and any(isinstance(v, BaseModel) for v in value)
 
 
 def _localized(views: list[AnyView], zone: tzinfo | None) -> list[AnyView]:

@@ -638,16 +638,7 @@ class TableGateway:
             BatchWriteError: A call failed or the budget ran out; ``unprocessed`` holds every
                 request not confirmed written (never dropped), ``written`` the count confirmed.
         """
-        requests: list[Wire] = []
-        seen: dict[KeyIdentity, int] = {}
-        for item in puts:
-            check_item(item, self.meta)
-            requests.append({"PutRequest": {"Item": item}})
-            self._reject_duplicate(seen, key_of(item, self.meta), len(requests) - 1)
-        for key in deletes:
-            wire_key = self.encode_key(key)
-            requests.append({"DeleteRequest": {"Key": wire_key}})
-            self._reject_duplicate(seen, wire_key, len(requests) - 1)
+        requests = self.batch_requests(puts, deletes)
         chunks = [
             requests[offset : offset + MAX_BATCH_WRITE]
             for offset in range(0, len(requests), MAX_BATCH_WRITE)
@@ -683,6 +674,27 @@ class TableGateway:
             unprocessed = [r for leftover, _ in failures for r in leftover]
             raise self._batch_error(unprocessed, never_sent, confirmed[0], failures[0][1])
         return confirmed[0]
+
+    def batch_requests(
+        self, puts: Iterable[WireItem] = (), deletes: Iterable[Mapping[str, Any]] = ()
+    ) -> list[Wire]:
+        """The ``PutRequest``/``DeleteRequest`` entries of a batch write, every item checked
+        (keys, limits) and duplicate keys refused; sends nothing.
+
+        Raises:
+            ValidationError: Bad or duplicate item/key.
+        """
+        requests: list[Wire] = []
+        seen: dict[KeyIdentity, int] = {}
+        for item in puts:
+            check_item(item, self.meta)
+            requests.append({"PutRequest": {"Item": item}})
+            self._reject_duplicate(seen, key_of(item, self.meta), len(requests) - 1)
+        for key in deletes:
+            wire_key = self.encode_key(key)
+            requests.append({"DeleteRequest": {"Key": wire_key}})
+            self._reject_duplicate(seen, wire_key, len(requests) - 1)
+        return requests
 
     def _write_chunk(
         self, pending: list[Wire], confirm: Callable[[int], None]

@@ -22,7 +22,9 @@ How each field reads the wire form:
   type (:func:`codec.value_decoder`), so empty containers cost no Python call;
 * any other field (``Any``, sets, bytes, unions, fields with before- or wrap-validators,
   constrained containers) is decoded whole by the standard path's expression in a
-  before-validator, then validated by its own schema.
+  before-validator, then validated by its own schema;
+* an attribute the class does not declare is kept, decoded, in ``model_extra`` (nested models
+  too), as :func:`model.stored_model` keeps it on the standard path; views ignore them.
 
 So a body this validator accepts gives the objects the standard path gives (a property test
 compares them); anything it rejects (a stored value of an unexpected type, a ``NULL``, bad data)
@@ -48,7 +50,7 @@ from pydantic_core import SchemaValidator
 from pydantic_core import core_schema as cs
 
 from dynamodb_wrapper.core._gc import gc_paused
-from dynamodb_wrapper.core.codec import field_kind, value_decoder
+from dynamodb_wrapper.core.codec import decode_value, field_kind, value_decoder
 from dynamodb_wrapper.core.fastpath import BODY, LARGE_BODY, load_body
 
 __all__ = ["Envelope", "read_response", "response_validator"]
@@ -232,6 +234,15 @@ class _Rewriter:
             name: self.field(name, field, cls, (*building, cls))
             for name, field in fields_node["fields"].items()
         }
+        # Undeclared attributes follow the storage rule of model.stored_model: kept (decoded
+        # as the standard path decodes them) unless the class ignores them (views).
+        if config.get("extra_fields_behavior") == "ignore":
+            inner["extra_behavior"] = "ignore"
+        else:
+            inner["extra_behavior"] = "allow"
+            inner["extras_schema"] = cs.no_info_before_validator_function(
+                decode_value, cs.any_schema()
+            )
         node["schema"] = inner
         node.pop("ref", None)  # a rewritten copy must not stand in for the class's definition
         self.rewritten.append(cls)

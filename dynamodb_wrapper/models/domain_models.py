@@ -11,7 +11,7 @@ import re
 from datetime import datetime
 from decimal import Decimal
 from enum import StrEnum
-from typing import Annotated, Any
+from typing import Annotated, Any, ClassVar
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
@@ -114,6 +114,10 @@ class _Nested(StrictModel):
 class StageInfo(_Nested):
     """One stage of a pipeline run."""
 
+    #: Identifies a stage among a run's stages (a write replacing the list keeps each stored
+    #: stage's unknown keys on the stage of the same name).
+    element_key: ClassVar[str] = "stage_name"
+
     stage_name: str
     status: RunStatus
     start_time: UTCDateTime | None = None
@@ -133,6 +137,8 @@ class StageInfo(_Nested):
 
 class DataQualityResult(_Nested):
     """The outcome of one data-quality check."""
+
+    element_key: ClassVar[str] = "check_name"
 
     check_name: str
     passed: bool

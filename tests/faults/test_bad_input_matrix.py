@@ -447,9 +447,9 @@ CASES: list[Case] = [
              "seed-p1", {"description": "x"}, condition=Attr("updated_at").lt(NAIVE)
          ),
          ValidationError, "updated_at", sends=READ),
-    Case("p-update-missing-pipeline",
+    Case("p-update-missing-pipeline",  # one write conditional on the item existing
          lambda a: a.pw.update_pipeline("no-such-p", {"description": "x"}),
-         PipelineConfigNotFoundError, NO_FIELD, sends=READ),
+         PipelineConfigNotFoundError, NO_FIELD, sends=frozenset({"UpdateItem"})),
     # ------------------------------------------------------------ table config DTOs and writes
     Case("t-dto-relative-location", lambda a: table(location="relative/x"), ValidationError,
          "location"),

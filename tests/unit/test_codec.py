@@ -513,7 +513,6 @@ def test_from_dynamodb_item_converts_back() -> None:
             {"L": [{"M": {"stage_name": {"S": "s"}, "records": {"S": "x"}}}]},
             "stages.0.records",
         ),
-        ("unknown_field", {"S": "x"}, "unknown_field"),
     ],
 )
 def test_from_dynamodb_item_bad_data_names_the_field(
@@ -526,6 +525,26 @@ def test_from_dynamodb_item_bad_data_names_the_field(
     assert info.value.field == expected_field
     assert expected_field in str(info.value)
     assert "Record" in str(info.value)
+
+
+def test_unknown_stored_attributes_are_kept_and_written_back_as_stored() -> None:
+    """Other writers' attributes are data: read into ``model_extra``, re-encoded unchanged
+    (NULL included), and never a reason to refuse the item."""
+    item = make_record().to_dynamodb_item()
+    item["legacy_flags"] = {"SS": ["a", "b"]}
+    item["gone"] = {"NULL": True}
+    item["raw_bin"] = {"B": b"\x00\x01"}
+    record = Record.from_dynamodb_item(item)
+    assert record.model_extra == {"legacy_flags": {"a", "b"}, "gone": None, "raw_bin": b"\x00\x01"}
+    again = record.to_dynamodb_item()
+    assert again["gone"] == {"NULL": True}
+    assert again["raw_bin"] == {"B": b"\x00\x01"}
+    assert sorted(again["legacy_flags"]["SS"]) == ["a", "b"]
+    assert {k: v for k, v in again.items() if k != "legacy_flags"} == {
+        k: v for k, v in item.items() if k != "legacy_flags"
+    }
+    with pytest.raises(ValidationError):  # input stays strict: only reads keep extras
+        Record(**{**record.model_dump(), "legacy_flags": 1})
 
 
 def test_from_dynamodb_item_missing_required_field() -> None:

@@ -7,6 +7,8 @@ so the outcome (objects or the precise ValidationError) never depends on which p
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 import copy
 import json
 from collections.abc import Callable
@@ -242,7 +244,7 @@ ODD_DATA: list[tuple[str, list[Any], Any, bool]] = [
     ("stage as NULL in the list", ["stages", "L", 0], {"NULL": True}, True),
     ("stages stored as a map", ["stages"], {"M": {}}, True),
     ("stages stored as NULL", ["stages"], {"NULL": True}, True),
-    ("unknown attribute in a stage", ["stages", "L", 0, "M", "rogue"], {"S": "x"}, True),
+    ("unknown attribute in a stage", ["stages", "L", 0, "M", "rogue"], {"S": "x"}, False),
     ("stage with a second type tag", ["stages", "L", 0, "NULL"], True, True),
     (
         "stage field of the wrong type",
@@ -260,7 +262,9 @@ ODD_DATA: list[tuple[str, list[Any], Any, bool]] = [
     ("number nested in an Any map", ["config_snapshot", "M", "retries"], {"N": "1.50"}, False),
     ("binary in an Any map", ["config_snapshot", "M", "blob"], {"B": "AAE="}, False),
     ("string set in an Any map", ["config_snapshot", "M", "set"], {"SS": ["a"]}, False),
-    ("unknown attribute", ["rogue"], {"S": "x"}, True),
+    ("unknown attribute", ["rogue"], {"S": "x"}, False),
+    ("unknown NULL attribute", ["rogue"], {"NULL": True}, False),
+    ("unknown nested map", ["rogue"], {"M": {"a": {"L": [{"N": "1.50"}, {"B": "AAE="}]}}}, False),
 ]
 
 
@@ -277,8 +281,8 @@ def test_odd_stored_data_has_the_standard_outcome(
     assert validator is not None
     if rejected:
         # Silently skipping the value would be wrong: the wire path must hand it over.
-        if cls is PipelineRunLogView and path in (["rogue"], ["run_id"]):
-            validator.validate_json(body)  # views ignore unknown attributes, need no field
+        if cls is PipelineRunLogView and path == ["run_id"]:
+            validator.validate_json(body)  # views need no field
             return
         with pytest.raises(pydantic.ValidationError):
             validator.validate_json(body)
@@ -287,10 +291,30 @@ def test_odd_stored_data_has_the_standard_outcome(
 
 
 def test_a_rejected_body_reports_the_standard_error() -> None:
-    body = body_of([_mutate(BASE, ["stages", "L", 0, "M", "rogue"], {"S": "x"})])
+    body = body_of([_mutate(BASE, ["stages", "L", 0, "M", "records_processed"], {"S": "x"})])
     with pytest.raises(ValidationError) as info:
         fast(body, PipelineRunLog)
-    assert info.value.field == "stages.0.rogue"
+    assert info.value.field == "stages.0.records_processed"
+
+
+def test_unknown_attributes_are_kept_decoded_by_both_paths() -> None:
+    """Attributes another writer (or a newer version) stored are data: both read paths keep
+    them, decoded, in ``model_extra`` (nested models too); views drop top-level ones only."""
+    wider = _mutate(BASE, ["legacy_flags"], {"L": [{"S": "a"}, {"NULL": True}, {"N": "1.50"}]})
+    wider = _mutate(wider, ["gone"], {"NULL": True})
+    wider = _mutate(wider, ["stages", "L", 0, "M", "executor_host"], {"S": "h-1"})
+    body = body_of([wider])
+    validator = response_validator(PipelineRunLog, "Items")
+    assert validator is not None
+    validator.validate_json(body)  # the wire path itself takes it (no fallback)
+    for read in (fast, standard):
+        (run,) = read(body, PipelineRunLog)["Items"]
+        assert run.model_extra == {"legacy_flags": ["a", None, Decimal("1.50")], "gone": None}
+        assert run.stages[0].model_extra == {"executor_host": "h-1"}
+        assert "executor_host" not in run.stages[0].model_dump()  # dumps hold declared fields
+        (view,) = read(body, PipelineRunLogView)["Items"]
+        assert not view.model_extra
+        assert view.stages is not None and view.stages[0].model_extra == {"executor_host": "h-1"}
 
 
 # --------------------------------------------------------------------------- other classes

@@ -12,8 +12,8 @@ from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime, timedelta
 from typing import Any
 
-from dynamodb_wrapper.core.expressions import Attr, ConditionBase, SortCondition, Update
-from dynamodb_wrapper.core.model import coerce_enum
+from dynamodb_wrapper.core.expressions import Attr, ConditionBase, SortCondition, Update, WireValue
+from dynamodb_wrapper.core.model import carry_unknown, coerce_enum
 from dynamodb_wrapper.core.repository import WriteApi
 from dynamodb_wrapper.core.timeutils import require_aware, to_utc, utc_now
 from dynamodb_wrapper.exceptions import (
@@ -175,22 +175,34 @@ class PipelineRunLogsWriteApi(WriteApi[PipelineRunLog, PipelineRunLogUpsert]):
     def update_stage(self, run_id: str, stage_name: str, **changes: Any) -> PipelineRunLog:
         """Change fields of the stage called ``stage_name`` (validated like ``StageInfo``).
 
-        The write is conditional on the run being unchanged since it was read, so concurrent
-        edits of the run's stages are never lost (a race is re-read and re-applied).
+        The write is conditional on that stage being stored exactly as it was read (and still
+        at its position), so concurrent edits of one stage are never lost (a race is re-read and
+        re-applied) while edits of other stages, metrics or heartbeats do not conflict with it.
+        Keys of the stored stage that ``StageInfo`` does not declare are kept.
         """
+        position: list[int] = []
 
-        def plan(run: PipelineRunLog) -> tuple[Update, ConditionBase | None]:
-            position = next(
-                (i for i, s in enumerate(run.stages) if s.stage_name == stage_name), None
-            )
-            if position is None:
+        def plan(
+            run: PipelineRunLog, raw: Mapping[str, Any]
+        ) -> tuple[Update, ConditionBase | None]:
+            found = next((i for i, s in enumerate(run.stages) if s.stage_name == stage_name), None)
+            if found is None:
                 raise ValidationError(
                     f"run {run_id} has no stage {stage_name!r}", field="stage_name"
                 )
-            merged = StageInfo.model_validate({**run.stages[position].model_dump(), **changes})
-            return Update().set(f"stages[{position}]", merged), None
+            stored = run.stages[found]
+            merged = StageInfo.model_validate({**stored.model_dump(), **changes})
+            carry_unknown(merged, stored)
+            position[:] = [found]
+            return Update().set(f"stages[{found}]", merged), None
 
-        return self._guarded({"run_id": run_id}, plan)
+        def guard(raw: Mapping[str, Any]) -> ConditionBase:
+            path = f"stages[{position[0]}]"
+            return Attr("run_id").exists() & Attr(path).eq(
+                WireValue(raw["stages"]["L"][position[0]])
+            )
+
+        return self._guarded({"run_id": run_id}, plan, guard=guard)
 
     def update_metrics(self, run_id: str, **metrics: Any) -> PipelineRunLog:
         """Set metric fields (records, sizes, cpu hours, data-quality results...)."""
