@@ -105,9 +105,7 @@ class ExpressionBuilder:
             wire = encode_key_value(meta, attribute, value)
         else:
             wire = encode_value(value, attribute)
-        placeholder = f":v{len(self.values)}"
-        self.values[placeholder] = wire
-        return placeholder
+        return self._placeholder(wire)
 
     # ----------------------------------------------------------------- expressions
 
@@ -152,6 +150,15 @@ class ExpressionBuilder:
             ),
             None,
         )
+        meta = self.meta
+        if (
+            meta is not None
+            and attribute in meta.bool_fields
+            and attribute not in meta.bool_keys  # a key holds one type: always the string
+            and spec["operator"] in ("=", "<>", "IN")
+            and not key_condition
+        ):
+            return self._render_bool(condition, spec, attribute)
         rendered = []
         for value in values:
             if isinstance(value, ConditionBase):
@@ -173,6 +180,31 @@ class ExpressionBuilder:
                 rendered.append(self.value(value, attribute))
         text: str = spec["format"].format(*rendered, operator=spec["operator"])
         return text
+
+    def _render_bool(self, condition: ConditionBase, spec: Any, attribute: str) -> str:
+        """A comparison of a (non-key) bool field that matches both stored forms: ``BOOL`` and
+        the ``"true"``/``"false"`` string other writers may store. ``=``/``IN`` match either
+        form, ``<>`` neither. (A key attribute can only hold its declared type, the string.)"""
+        name = self.name(attribute)
+        wanted = spec["values"][1]
+        members = list(wanted) if condition.has_grouped_values else [wanted]
+        if not all(type(m) is bool for m in members):
+            raise ValidationError(
+                f"{attribute!r} is a bool field; compare it with True or False", field=attribute
+            )
+        forms = [
+            self._placeholder(wire)
+            for m in dict.fromkeys(members)
+            for wire in ({"BOOL": m}, {"S": "true" if m else "false"})
+        ]
+        if spec["operator"] == "<>":
+            return "(" + " AND ".join(f"{name} <> {form}" for form in forms) + ")"
+        return f"{name} IN ({', '.join(forms)})"
+
+    def _placeholder(self, wire: dict[str, Any]) -> str:
+        placeholder = f":v{len(self.values)}"
+        self.values[placeholder] = wire
+        return placeholder
 
     def update(self, update: Update) -> str:
         """Render an :class:`Update` as an UpdateExpression."""

@@ -73,6 +73,8 @@ class TableMeta:
         ttl_attribute / version_attribute: Optional special attributes.
         attribute_types: DynamoDB scalar type of every table or index key attribute.
         bool_keys: Key attributes declared ``bool`` (stored as ``"true"``/``"false"``).
+        bool_fields: Every top-level field declared ``bool``. Its stored form may be ``BOOL`` or
+            ``"true"``/``"false"`` (other writers): reads, filters and guards accept both.
     """
 
     model_name: str
@@ -84,6 +86,7 @@ class TableMeta:
     version_attribute: str | None
     attribute_types: Mapping[str, ScalarType]
     bool_keys: frozenset[str] = field(default_factory=frozenset)
+    bool_fields: frozenset[str] = field(default_factory=frozenset)
 
     @functools.cached_property
     def key_attributes(self) -> tuple[str, ...]:
@@ -247,6 +250,11 @@ def _build(model: type[BaseModel]) -> TableMeta:
         version_attribute=version_attribute,
         attribute_types=types.MappingProxyType(attribute_types),
         bool_keys=frozenset(bool_keys),
+        bool_fields=frozenset(
+            n
+            for n, info in model.model_fields.items()
+            if _unwrap_optional(info.annotation)[0] is bool
+        ),
     )
 
 

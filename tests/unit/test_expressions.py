@@ -655,3 +655,24 @@ def test_update_over_4kb_rejected() -> None:
     for i in range(50):
         update.set(f"f{i}", i)
     assert len(ExpressionBuilder().update(update).encode()) <= 4096
+
+
+def test_bool_fields_compare_in_both_stored_forms() -> None:
+    """A bool may be stored as BOOL or as "true"/"false" (bool keys, other writers): ``=`` and
+    ``IN`` match either form, ``<>`` neither; other attributes render as before."""
+    from dynamodb_wrapper.models.domain_models import TableConfig
+
+    builder = ExpressionBuilder(TableConfig.table_meta())
+    text = builder.condition(Attr("is_active").eq(True) & Attr("table_type").eq("source"))
+    assert text == "(#n0 IN (:v0, :v1) AND #n1 = :v2)"
+    assert builder.values == {
+        ":v0": {"BOOL": True},
+        ":v1": {"S": "true"},
+        ":v2": {"S": "source"},
+    }
+    builder = ExpressionBuilder(TableConfig.table_meta())
+    assert builder.condition(Attr("caching_enabled").ne(False)) == "(#n0 <> :v0 AND #n0 <> :v1)"
+    assert builder.values == {":v0": {"BOOL": False}, ":v1": {"S": "false"}}
+    with pytest.raises(ValidationError) as info:
+        ExpressionBuilder(TableConfig.table_meta()).condition(Attr("is_active").eq("yes"))
+    assert info.value.field == "is_active"

@@ -447,3 +447,18 @@ def test_status_update_is_frozen_and_closed() -> None:
     assert info.value.field == "error_message"
     refused_update("start_time", start_time=T0)
     refused_update("pipeline_id", pipeline_id="p")
+
+
+def test_related_fields_list_every_cross_field_rule() -> None:
+    """A partial update skips the stored item unless a change is in ``related_fields``: every
+    field validator that reads other fields (``info.data``) must be listed there."""
+    import inspect
+
+    from dynamodb_wrapper.models import dtos
+
+    for cls in (dtos.PipelineConfigUpsert, dtos.TableConfigUpsert, dtos.PipelineRunLogUpsert):
+        related = set().union(*cls.related_fields) if cls.related_fields else set()
+        for decorator in cls.__pydantic_decorators__.field_validators.values():
+            if "info" in inspect.signature(decorator.func).parameters:
+                fields = set(decorator.info.fields)
+                assert fields <= related, (cls.__name__, fields)

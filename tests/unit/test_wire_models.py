@@ -7,12 +7,11 @@ so the outcome (objects or the precise ValidationError) never depends on which p
 
 from __future__ import annotations
 
-from decimal import Decimal
-
 import copy
 import json
 from collections.abc import Callable
 from datetime import UTC, datetime
+from decimal import Decimal
 from typing import Any
 
 import pydantic
