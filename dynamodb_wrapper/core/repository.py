@@ -527,9 +527,44 @@ class WriteApi(_Api[ModelT], Generic[ModelT, DtoT]):
     ) -> ModelT:
         """Create or replace the item in one write, keeping the stored ``created_at`` and
         incrementing the version; ``condition`` (checked in the write) guards the replacement.
+
+        An UpdateItem that sets (or removes) only the model's own fields, so attributes it
+        does not declare stay as stored. A model with nested models (a run's stages) also keeps
+        the unknown keys inside the stored elements it replaces: the item is read first and the
+        write is conditional on it being unchanged since (contention is retried).
         """
         model = self._build(dto, **overrides)
         item = model.to_dynamodb_item()  # full checks: keys, types, 400 KB
+        key = {k: getattr(model, k) for k in self.meta.key_attributes}
+        if not self._nested_fields:
+            return self._upsert_write(key, item, condition)
+
+        def attempt(raw: Mapping[str, Any] | None) -> ModelT:
+            written = item
+            if raw is not None:
+                try:
+                    carry_unknown(model, self.model.from_dynamodb_item(raw))
+                except ValidationError:
+                    pass  # an item that does not validate keeps its top-level extras only
+                else:
+                    written = model.to_dynamodb_item()
+                guard = self._unchanged(raw)
+            else:
+                guard = Attr(self.meta.partition_key).not_exists()
+            full = guard if condition is None else guard & condition
+            try:
+                return self._upsert_write(key, written, full)
+            except ConditionCheckFailedError as exc:
+                if _own_write(exc, written.get("updated_at")):
+                    return self._written(None, exc.item)
+                raise
+
+        return self._contended(key, attempt)
+
+    def _upsert_write(
+        self, key: Mapping[str, Any], item: Mapping[str, Any], condition: ConditionBase | None
+    ) -> ModelT:
+        """The UpdateItem of an upsert: every declared field set from ``item`` or removed."""
         version = self.meta.version_attribute
         update = Update()
         for name in self.model.model_fields:
@@ -543,9 +578,34 @@ class WriteApi(_Api[ModelT], Generic[ModelT, DtoT]):
                 update.set(name, WireValue(item[name]))
             else:
                 update.remove(name)
-        key = {k: getattr(model, k) for k in self.meta.key_attributes}
         stored = self.gateway.update_item(key, update, condition=condition, return_values="ALL_NEW")
         return self._written(stored or item)
+
+    def _contended(
+        self, key: Mapping[str, Any], attempt: Callable[[Mapping[str, Any] | None], ModelT]
+    ) -> ModelT:
+        """Read the item raw (consistently, ``None`` when missing) and run ``attempt`` with it,
+        a write conditional on what it read. When that condition fails because the item changed
+        in between, start over after a jittered backoff within ``contention``'s time budget; a
+        failure on an item still as read (the caller's own condition) is raised.
+        """
+        policy = self.contention
+        started = policy.clock()
+        attempts = 0
+        while True:
+            attempts += 1
+            raw = self.gateway.get_item(key, consistent_read=True)
+            try:
+                return attempt(raw)
+            except VersionConflictError:
+                raise
+            except ConditionCheckFailedError as exc:
+                if exc.item == (decode_item(raw) if raw is not None else None):
+                    raise  # not a race: the condition is false on the item as read
+                delay = policy.next_delay(attempts, started)
+                if delay is None:
+                    raise
+                policy.sleep(delay)
 
     def _update(
         self,
@@ -633,12 +693,8 @@ class WriteApi(_Api[ModelT], Generic[ModelT, DtoT]):
                 the item kept changing for the whole time budget.
         """
         key = self._checked(key)
-        policy = self.contention
-        started = policy.clock()
-        attempt = 0
-        while True:
-            attempt += 1
-            raw = self.gateway.get_item(key, consistent_read=True)
+
+        def attempt(raw: Mapping[str, Any] | None) -> ModelT:
             if raw is None:
                 raise self._not_found(key)
             current: Any = self.model.from_dynamodb_item(raw)
@@ -646,17 +702,9 @@ class WriteApi(_Api[ModelT], Generic[ModelT, DtoT]):
             actions, condition = plan(current, raw)
             unchanged = guard(raw) if guard is not None else self._unchanged(raw)
             full = unchanged if condition is None else unchanged & condition
-            try:
-                return self._apply(key, actions, full, expected_version=expected_version)
-            except VersionConflictError:
-                raise
-            except ConditionCheckFailedError as exc:
-                if exc.item is None or (condition is not None and exc.item == decode_item(raw)):
-                    raise  # deleted meanwhile, or the caller's condition is false as read
-                delay = policy.next_delay(attempt, started)
-                if delay is None:
-                    raise
-                policy.sleep(delay)
+            return self._apply(key, actions, full, expected_version=expected_version)
+
+        return self._contended(key, attempt)
 
     def _unchanged(self, raw: Mapping[str, Any]) -> ConditionBase:
         """The item still has the ``updated_at`` and version it was read with (as stored)."""

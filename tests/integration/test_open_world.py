@@ -297,3 +297,50 @@ def test_concurrent_stage_and_metric_updates_of_one_run_all_land(config: DynamoD
     assert run is not None and run.stages is not None
     assert [s.records_processed for s in run.stages] == [10, 10, 10, 10]
     assert run.item_version == 1 + 4 * 10 + 4 * 10  # every write landed once
+
+
+def test_single_run_upsert_keeps_unknown_keys_inside_replaced_stages(
+    config: DynamoDBConfig, raw: Any
+) -> None:
+    raw.put("pipeline_run_logs", foreign_run(status={"S": "running"}))
+    upserted = PipelineRunLogsWriteApi(config).upsert_run_log(
+        PipelineRunLogUpsert(
+            run_id="r1",
+            pipeline_id="p1",
+            status="success",
+            trigger_type="schedule",
+            start_time=datetime(2026, 11, 3, 8, tzinfo=UTC),
+            stages=[
+                StageInfo(stage_name="new", status="success"),
+                StageInfo(stage_name="extract", status="success"),
+            ],
+        )
+    )
+    assert upserted.stages[1].model_extra == {"executor_host": "node-7"}
+    stored = raw("pipeline_run_logs", {"run_id": {"S": "r1"}})
+    assert_unknown_kept(stored)
+    stages = [s["M"] for s in stored["stages"]["L"]]
+    assert "executor_host" not in stages[0]
+    assert stages[1]["executor_host"] == {"S": "node-7"}
+    assert stages[1]["status"] == {"S": "success"}
+    assert stored["created_at"] == {"S": "2026-11-03T10:00:00+02:00"}
+
+
+def test_a_stale_run_whose_heartbeat_carries_an_offset_is_failed(
+    config: DynamoDBConfig, raw: Any
+) -> None:
+    old = datetime.now(UTC) - timedelta(hours=3)
+    beat = (old + timedelta(minutes=1)).astimezone().isoformat()  # e.g. +00:00, not ...Z
+    raw.put(
+        "pipeline_run_logs",
+        foreign_run(
+            run_id="zombie",
+            start_time={"S": old.strftime("%Y-%m-%dT%H:%M:%S.%fZ")},
+            last_heartbeat={"S": beat.replace("+00:00", "+0000")},
+        ),
+    )
+    failed = PipelineRunLogsWriteApi(config).fail_stale_runs(timedelta(hours=1))
+    assert failed == ["zombie"]
+    stored = raw("pipeline_run_logs", {"run_id": {"S": "zombie"}})
+    assert stored["status"] == {"S": "failed"}
+    assert_unknown_kept(stored)

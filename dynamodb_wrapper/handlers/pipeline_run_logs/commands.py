@@ -363,9 +363,17 @@ class PipelineRunLogsWriteApi(WriteApi[PipelineRunLog, PipelineRunLogUpsert]):
             if run.run_id is None or run.start_time is None:
                 continue
             beat = Attr("last_heartbeat")
-            unchanged = (
-                beat.not_exists() if run.last_heartbeat is None else beat.eq(run.last_heartbeat)
-            )
+            unchanged = beat.not_exists()
+            if run.last_heartbeat is not None:
+                # The guard compares the heartbeat as stored (another writer may have stored it
+                # with an offset, which our canonical text would never equal).
+                stored = self.gateway.get_item(
+                    {"run_id": run.run_id}, projection=["last_heartbeat"], consistent_read=True
+                )
+                wire = (stored or {}).get("last_heartbeat")
+                if wire is None:
+                    continue  # deleted, or its heartbeat removed, since it was found
+                unchanged = beat.eq(WireValue(wire))
             update = (
                 Update()
                 .set("status", RunStatus.FAILED)
