@@ -30,7 +30,6 @@ import decimal
 import enum
 import marshal
 import math
-import typing
 import uuid
 from collections.abc import Callable, Mapping
 from datetime import UTC, date, datetime, time
@@ -40,7 +39,7 @@ from typing import Any
 from pydantic import BaseModel
 from pydantic_core import to_jsonable_python
 
-from dynamodb_wrapper.core.metadata import _PYDANTIC_DATETIMES, TableMeta, _unwrap_optional
+from dynamodb_wrapper.core.metadata import TableMeta, field_kind
 from dynamodb_wrapper.core.timeutils import format_utc
 from dynamodb_wrapper.exceptions import ItemTooLargeError, ValidationError
 
@@ -379,33 +378,6 @@ _encoders: dict[tuple[type, frozenset[str]], Encoder] = {}
 _decoders: dict[type, Decoder] = {}
 
 
-def _kind(annotation: Any) -> tuple[str, Any]:
-    """How a field type is stored: ``(kind, detail)``; one walk serves encoder and decoder."""
-    base, _ = _unwrap_optional(annotation)
-    origin = typing.get_origin(base)
-    args = typing.get_args(base)
-    if origin is list and len(args) == 1:
-        return "list", _kind(args[0])
-    if origin is dict and len(args) == 2 and args[0] is str:
-        return "map", _kind(args[1])
-    if base is str:
-        return "str", None
-    if base is bool:
-        return "bool", None
-    if base is int:
-        return "int", None
-    if base is float or base is Decimal:
-        return "number", None
-    if base is datetime or any(base is marker for marker in _PYDANTIC_DATETIMES):
-        return "datetime", None
-    if isinstance(base, type):
-        if issubclass(base, enum.Enum) and issubclass(base, str):
-            return "str_enum", base
-        if issubclass(base, BaseModel):
-            return "model", base
-    return "any", None
-
-
 class _Source:
     """Source lines and the namespace of one generated function."""
 
@@ -518,7 +490,7 @@ def _encoder_for(cls: type[BaseModel], bool_keys: frozenset[str]) -> Encoder:
         if name in bool_keys:
             expr = '{"S": "true" if v else "false"} if type(v) is bool else _ev(v)'
         else:
-            expr = _enc_expr(_kind(info.annotation), "v", src)
+            expr = _enc_expr(field_kind(info.annotation), "v", src)
         src.lines += [
             f"    v = d.get({name!r})",
             "    if v is not None:",
@@ -549,7 +521,7 @@ def _decoder_for(cls: type[BaseModel]) -> Decoder:
         src.lines += [
             f"    w = get({name!r})",
             "    if w is not None:",
-            f"        out[{name!r}] = {_dec_expr(_kind(info.annotation), 'w', src)}",
+            f"        out[{name!r}] = {_dec_expr(field_kind(info.annotation), 'w', src)}",
         ]
     if cls.model_config.get("extra") != "ignore":
         src.lines += [
@@ -567,15 +539,6 @@ def _decoder_for(cls: type[BaseModel]) -> Decoder:
 def decode_item_for(cls: type[BaseModel], item: Mapping[str, Any]) -> dict[str, Any]:
     """Decode a wire item (or map) for validation as ``cls`` (see :func:`_decoder_for`)."""
     return _decoder_for(cls)(item)
-
-
-def field_kind(annotation: Any) -> tuple[str, Any]:
-    """How a field of type ``annotation`` is stored and decoded: ``(kind, detail)``.
-
-    Kinds: ``str``, ``bool``, ``int``, ``number``, ``datetime``, ``str_enum`` (detail: the enum),
-    ``model`` (detail: the class), ``list`` / ``map`` (detail: the element's kind) and ``any``.
-    """
-    return _kind(annotation)
 
 
 def value_decoder(kind: tuple[str, Any]) -> Callable[[Any], Any]:

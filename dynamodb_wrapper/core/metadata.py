@@ -37,7 +37,13 @@ from pydantic import AwareDatetime, BaseModel, FutureDatetime, NaiveDatetime, Pa
 
 from dynamodb_wrapper.exceptions import ConfigurationError
 
-__all__ = ["GSIDefinition", "TableMeta", "extract_model_metadata", "key_attribute_type"]
+__all__ = [
+    "GSIDefinition",
+    "TableMeta",
+    "extract_model_metadata",
+    "field_kind",
+    "key_attribute_type",
+]
 
 ScalarType = Literal["S", "N", "B"]
 _INDEX_NAME = re.compile(r"^[A-Za-z0-9_.-]{3,255}$")
@@ -73,8 +79,7 @@ class TableMeta:
         ttl_attribute / version_attribute: Optional special attributes.
         attribute_types: DynamoDB scalar type of every table or index key attribute.
         bool_keys: Key attributes declared ``bool`` (stored as ``"true"``/``"false"``).
-        bool_fields: Every top-level field declared ``bool``. Its stored form may be ``BOOL`` or
-            ``"true"``/``"false"`` (other writers): reads, filters and guards accept both.
+        field_kinds: How each field is stored (:func:`field_kind`), by name.
     """
 
     model_name: str
@@ -86,7 +91,22 @@ class TableMeta:
     version_attribute: str | None
     attribute_types: Mapping[str, ScalarType]
     bool_keys: frozenset[str] = field(default_factory=frozenset)
-    bool_fields: frozenset[str] = field(default_factory=frozenset)
+    field_kinds: Mapping[str, tuple[str, Any]] = field(default_factory=dict)
+
+    @functools.cached_property
+    def bool_fields(self) -> frozenset[str]:
+        """Every field declared ``bool``: stored as ``BOOL`` (``"true"``/``"false"`` for keys
+        and by other writers); reads, filters and guards accept both forms."""
+        return frozenset(n for n, (kind, _) in self.field_kinds.items() if kind == "bool")
+
+    @functools.cached_property
+    def nested_fields(self) -> tuple[str, ...]:
+        """The fields holding nested models, or lists of them."""
+        return tuple(
+            name
+            for name, (kind, detail) in self.field_kinds.items()
+            if kind == "model" or (kind == "list" and detail[0] == "model")
+        )
 
     @functools.cached_property
     def key_attributes(self) -> tuple[str, ...]:
@@ -250,10 +270,8 @@ def _build(model: type[BaseModel]) -> TableMeta:
         version_attribute=version_attribute,
         attribute_types=types.MappingProxyType(attribute_types),
         bool_keys=frozenset(bool_keys),
-        bool_fields=frozenset(
-            n
-            for n, info in model.model_fields.items()
-            if _unwrap_optional(info.annotation)[0] is bool
+        field_kinds=types.MappingProxyType(
+            {name: field_kind(info.annotation) for name, info in model.model_fields.items()}
         ),
     )
 
@@ -335,6 +353,40 @@ def _classify(annotation: Any) -> tuple[ScalarType | None, bool, bool]:
     if not isinstance(base, type):
         return None, False, optional
     return key_attribute_type(base), base is bool, optional
+
+
+def field_kind(annotation: Any) -> tuple[str, Any]:
+    """How a field of type ``annotation`` is stored and read: ``(kind, detail)``.
+
+    Kinds: ``str``, ``bool``, ``int``, ``number``, ``datetime``, ``str_enum`` (detail: the enum),
+    ``model`` (detail: the class), ``list`` / ``map`` (detail: the element's kind) and ``any``.
+    The one field plan: the codec's generated encoders and decoders, the wire validators, the
+    filters (bool fields match both stored forms) and the write side (fields holding nested
+    models keep their unknown keys) all read it.
+    """
+    base, _ = _unwrap_optional(annotation)
+    origin = typing.get_origin(base)
+    args = typing.get_args(base)
+    if origin is list and len(args) == 1:
+        return "list", field_kind(args[0])
+    if origin is dict and len(args) == 2 and args[0] is str:
+        return "map", field_kind(args[1])
+    if base is str:
+        return "str", None
+    if base is bool:
+        return "bool", None
+    if base is int:
+        return "int", None
+    if base is float or base is Decimal:
+        return "number", None
+    if base is datetime or any(base is marker for marker in _PYDANTIC_DATETIMES):
+        return "datetime", None
+    if isinstance(base, type):
+        if issubclass(base, enum.Enum) and issubclass(base, str):
+            return "str_enum", base
+        if issubclass(base, BaseModel):
+            return "model", base
+    return "any", None
 
 
 def key_attribute_type(python_type: type) -> ScalarType | None:

@@ -35,7 +35,6 @@ from dynamodb_wrapper.core.codec import (
     encode_item,
     encode_key,
     encode_key_value,
-    field_kind,
     key_identity,
     key_of,
 )
@@ -536,7 +535,7 @@ class WriteApi(_Api[ModelT], Generic[ModelT, DtoT]):
         model = self._build(dto, **overrides)
         item = model.to_dynamodb_item()  # full checks: keys, types, 400 KB
         key = {k: getattr(model, k) for k in self.meta.key_attributes}
-        if not self._nested_fields:
+        if not self.meta.nested_fields:
             return self._upsert_write(key, item, condition)
 
         def attempt(raw: Mapping[str, Any] | None) -> ModelT:
@@ -907,7 +906,7 @@ class WriteApi(_Api[ModelT], Generic[ModelT, DtoT]):
         """``item`` (the wire form of ``model``) as it replaces ``stored``: stored ``created_at``
         and undeclared attributes kept, version incremented, nested unknown keys carried."""
         fields = self.model.model_fields
-        if self._nested_fields and any(name in stored for name in self._nested_fields):
+        if self.meta.nested_fields and any(name in stored for name in self.meta.nested_fields):
             try:
                 carry_unknown(model, self.model.from_dynamodb_item(stored))
             except ValidationError:
@@ -924,15 +923,6 @@ class WriteApi(_Api[ModelT], Generic[ModelT, DtoT]):
             item[version] = {"N": str(int(stored[version]["N"]) + 1)}
         return item
 
-    @functools.cached_property
-    def _nested_fields(self) -> tuple[str, ...]:
-        """The model's fields holding nested models (or lists of them)."""
-        kinds = {name: field_kind(i.annotation) for name, i in self.model.model_fields.items()}
-        return tuple(
-            name
-            for name, (tag, detail) in kinds.items()
-            if tag == "model" or (tag == "list" and detail[0] == "model")
-        )
 
     def _update_each(
         self,
