@@ -368,3 +368,24 @@ def test_segments_do_not_change_the_result_and_bad_arguments_are_refused(
 def test_a_missing_table_is_a_table_not_found_error(dynamodb_config: DynamoDBConfig) -> None:
     with pytest.raises(TableNotFoundError):
         doctor_table(dynamodb_config, PipelineRunLog)
+
+
+def test_an_item_with_more_values_than_one_update_holds_is_fixed_in_conditional_parts(
+    dynamodb_config: DynamoDBConfig, raw_client: Any
+) -> None:
+    ensure_tables(dynamodb_config, [PipelineRunLog])
+    name = table(dynamodb_config, PipelineRunLog)
+    # 200 rewrites make SET and condition expressions over DynamoDB's 4 KB: four parts of 50.
+    stages = [
+        stage(f"s{i}", f"2024-05-01T{12 + i // 60}:{i % 60:02d}:00+02:00") for i in range(199)
+    ]
+    put(raw_client, name, run_item("r-long", stages={"L": stages}, retry_count=S("0")))
+
+    report = doctor_table(dynamodb_config, PipelineRunLog, fix=True)
+
+    assert (report.fixed_items, report.fixed_values) == (1, 200)
+    stored = get(raw_client, name, {"run_id": S("r-long")})
+    assert stored is not None and stored["retry_count"] == N("0")
+    times = [s["M"]["start_time"]["S"] for s in stored["stages"]["L"]]
+    assert times == [f"2024-05-01T{10 + i // 60:02d}:{i % 60:02d}:00.000000Z" for i in range(199)]
+    assert doctor_table(dynamodb_config, PipelineRunLog).counts() == {}
