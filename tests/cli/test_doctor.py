@@ -102,4 +102,3 @@ def test_bad_table_names_options_and_missing_tables(cli: Any, tables: Any) -> No
     assert tables("doctor", "--segments", "0").exit_code == 2
     cli.ok("tables", "drop", "--yes")
     assert "does not exist" in cli.fails("doctor", "pipelines")
-
