@@ -31,9 +31,9 @@ else is written (not ``updated_at``, not ``item_version``: the value is the same
 spelling changes), so a concurrent writer is never overwritten; a failed condition is counted as
 "changed meanwhile" and the item left alone. (An item with more than
 ``MAX_VALUES_PER_UPDATE`` values to rewrite gets one UpdateItem per 50, each conditioned on its
-own values, to stay under DynamoDB's 4 KB expression limit.) An item holding an ``invalid_value`` is not touched
-at all (it needs a person), nor is a non-canonical value of a *table* key attribute (rewriting it
-would be another item).
+own values, to stay under DynamoDB's 4 KB expression limit.) An item holding an
+``invalid_value`` is not touched at all (it needs a person), nor is a non-canonical value of a
+*table* key attribute (rewriting it would be another item).
 
 Resuming: the doctor keeps no state. A fixed value is canonical, so running it again finds only
 what is left (and a condition-skipped item is simply found again); an interrupted ``--fix`` is
