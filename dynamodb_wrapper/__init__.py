@@ -30,6 +30,10 @@ if TYPE_CHECKING:
     from dynamodb_wrapper.config import (
         DynamoDBConfig,
     )
+    from dynamodb_wrapper.core.doctor import (
+        DoctorReport,
+        doctor_table,
+    )
     from dynamodb_wrapper.core.expressions import (
         Attr,
         Key,
@@ -152,6 +156,7 @@ __all__ = [
     "DOMAIN_MODELS",
     "DataFormat",
     "DataQualityResult",
+    "DoctorReport",
     "DynamoDBConfig",
     "DynamoDBMixin",
     "DynamoDBWrapperError",
@@ -217,6 +222,7 @@ __all__ = [
     "build_model_key",
     "build_projection_expression",
     "create_table_gateway",
+    "doctor_table",
     "drop_tables",
     "ensure_tables",
     "ensure_timezone_aware",
@@ -241,6 +247,7 @@ _EXPORTS: dict[str, str] = {
     "DOMAIN_MODELS": "dynamodb_wrapper.models",
     "DataFormat": "dynamodb_wrapper.models",
     "DataQualityResult": "dynamodb_wrapper.models",
+    "DoctorReport": "dynamodb_wrapper.core.doctor",
     "DynamoDBConfig": "dynamodb_wrapper.config",
     "DynamoDBMixin": "dynamodb_wrapper.core.model",
     "DynamoDBWrapperError": "dynamodb_wrapper.exceptions",
@@ -306,6 +313,7 @@ _EXPORTS: dict[str, str] = {
     "build_model_key": "dynamodb_wrapper.utils",
     "build_projection_expression": "dynamodb_wrapper.utils",
     "create_table_gateway": "dynamodb_wrapper.core.table_gateway",
+    "doctor_table": "dynamodb_wrapper.core.doctor",
     "drop_tables": "dynamodb_wrapper.core.provisioning",
     "ensure_tables": "dynamodb_wrapper.core.provisioning",
     "ensure_timezone_aware": "dynamodb_wrapper.utils",

@@ -9,7 +9,16 @@ import typer
 from typer.core import TyperGroup
 
 from dynamodb_wrapper import DynamoDBWrapperError
-from dynamodb_wrapper.cli import demo, local, pipelines, runs, table_configs, tables, transfer
+from dynamodb_wrapper.cli import (
+    demo,
+    doctor,
+    local,
+    pipelines,
+    runs,
+    table_configs,
+    tables,
+    transfer,
+)
 from dynamodb_wrapper.cli.context import CliError, State, resolve_zone
 from dynamodb_wrapper.cli.render import report_error
 from dynamodb_wrapper.local import DynamoDBLocalError
@@ -151,6 +160,7 @@ app.add_typer(runs.app, name="runs")
 app.command("export")(transfer.export)
 app.command("import")(transfer.import_)
 app.command("demo")(demo.demo)
+app.command("doctor")(doctor.doctor)
 
 
 def main(argv: list[str] | None = None) -> None:
