@@ -159,6 +159,16 @@ class ExpressionBuilder:
             and not key_condition
         ):
             return self._render_bool(condition, spec, attribute)
+        return self._render_plain(spec, key_condition, condition.has_grouped_values, attribute)
+
+    def _render_plain(
+        self,
+        spec: Any,
+        key_condition: bool,
+        grouped: bool = False,
+        attribute: str | None = None,
+    ) -> str:
+        values = spec["values"]
         rendered = []
         for value in values:
             if isinstance(value, ConditionBase):
@@ -170,7 +180,7 @@ class ExpressionBuilder:
                         field=value.name,
                     )
                 rendered.append(self.name(value.name))
-            elif condition.has_grouped_values:
+            elif grouped:
                 if len(value) > 100:
                     raise ValidationError(
                         f"IN takes at most 100 values, got {len(value)}", field=attribute
@@ -185,9 +195,12 @@ class ExpressionBuilder:
         """A comparison of a (non-key) bool field that matches both stored forms: ``BOOL`` and
         the ``"true"``/``"false"`` string other writers may store. ``=``/``IN`` match either
         form, ``<>`` neither. (A key attribute can only hold its declared type, the string.)"""
-        name = self.name(attribute)
         wanted = spec["values"][1]
         members = list(wanted) if condition.has_grouped_values else [wanted]
+        if any(isinstance(m, WireValue) for m in members):
+            # An exact stored form (a guard comparing a value as read): compared as given.
+            return self._render_plain(spec, False, condition.has_grouped_values, attribute)
+        name = self.name(attribute)
         if not all(type(m) is bool for m in members):
             raise ValidationError(
                 f"{attribute!r} is a bool field; compare it with True or False", field=attribute

@@ -121,8 +121,7 @@ BROKEN_RUN = run_item(
     start_time=S("2024-05-01T12:00:00+02:00"),
     end_time=S("yesterday"),
     last_heartbeat=S("2024-05-01T10:00:00"),
-    # An unknown key inside a nested model (the library's reads refuse it today: StageInfo
-    # forbids extras, against DOMAIN.md; kept in this never-read item).
+    # An unknown key inside a nested model: reported by name, never rewritten.
     stages={"L": [stage("extract", CANON, owner=S("team-a"))]},
 )
 

@@ -20,6 +20,7 @@ from dynamodb_wrapper.core.expressions import (
     Key,
     SortCondition,
     Update,
+    WireValue,
     build_key_condition,
 )
 from dynamodb_wrapper.core.model import DynamoModel, UTCDateTime
@@ -676,3 +677,11 @@ def test_bool_fields_compare_in_both_stored_forms() -> None:
     with pytest.raises(ValidationError) as info:
         ExpressionBuilder(TableConfig.table_meta()).condition(Attr("is_active").eq("yes"))
     assert info.value.field == "is_active"
+
+
+def test_a_bool_field_compared_with_a_stored_wire_value_is_compared_as_given() -> None:
+    from dynamodb_wrapper.models.domain_models import TableConfig
+
+    builder = ExpressionBuilder(TableConfig.table_meta())
+    assert builder.condition(Attr("is_active").eq(WireValue({"S": "true"}))) == "#n0 = :v0"
+    assert builder.values == {":v0": {"S": "true"}}
